@@ -1,0 +1,40 @@
+# make book   build the website (creates .venv and vendors the offline JavaScript first)
+# make test   run the whole test suite (package, grader, notebooks, browser)
+# make student   write student notebooks into _student/
+# make bench  print the benchmark table
+# make clean  remove everything generated
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+VENDOR := book/_static/vendor/.stamp
+JOBS ?= 2
+
+.PHONY: book test student grade bench clean env
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[book,test]"
+	@touch $@
+
+$(VENDOR): book/vendor/package.json book/vendor/package-lock.json
+	bash book/vendor/fetch.sh
+
+book: $(STAMP) $(VENDOR)
+	COURSEKIT_STRICT=1 $(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The site is at $(CURDIR)/_build/html/index.html"
+
+student: $(STAMP)
+	$(BIN)/coursekit student notebooks/*.ipynb --out _student
+
+test: book student
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval-lax notebooks _student tests
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build _student $(VENV) book/_static/vendor book/vendor/node_modules

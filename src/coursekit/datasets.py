@@ -1,0 +1,55 @@
+"""Small data every chapter can load offline: scikit-learn's bundled sets and synthetic generators.
+
+Nothing here downloads: scikit-learn ships the breast-cancer and digits data inside the package.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_rng
+
+__all__ = ["breast_cancer", "digits", "standardize", "stratified_split"]
+
+
+def standardize(X: np.ndarray, mean=None, std=None):
+    """(X − mean)/std column by column; returns ``(Z, mean, std)`` so a test set reuses the training scale."""
+    X = np.asarray(X, dtype=float)
+    mean = X.mean(axis=0) if mean is None else mean
+    std = X.std(axis=0) if std is None else std
+    std = np.where(std > 0, std, 1.0)
+    return (X - mean) / std, mean, std
+
+
+def breast_cancer(standardized: bool = True):
+    """Wisconsin diagnostic breast cancer (569 × 30, y = 1 benign), bundled with scikit-learn.
+
+    Returns ``(X, y, feature_names)``; with ``standardized`` each feature has mean 0 and s.d. 1.
+    """
+    from sklearn.datasets import load_breast_cancer
+    data = load_breast_cancer()
+    X = data.data.astype(float)
+    if standardized:
+        X = standardize(X)[0]
+    return X, data.target.astype(float), list(data.feature_names)
+
+
+def digits(binarize: bool = False, threshold: float = 8.0):
+    """scikit-learn's 8×8 handwritten digits (1797 images, pixel values 0–16).
+
+    Returns ``(X, y)`` with X of shape (1797, 64) scaled to [0, 1], or 0/1 pixels when ``binarize``
+    (pixel > ``threshold``).
+    """
+    from sklearn.datasets import load_digits
+    data = load_digits()
+    X = data.data.astype(float)
+    X = (X > threshold).astype(float) if binarize else X / 16.0
+    return X, data.target.astype(int)
+
+
+def stratified_split(X, y, test_size: float = 0.25, *, rng):
+    """A stratified train/test split (same class proportions in both); returns X_tr, X_te, y_tr, y_te."""
+    from sklearn.model_selection import train_test_split
+    rng = as_rng(rng)
+    seed = int(rng.integers(2**31 - 1))
+    return train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)

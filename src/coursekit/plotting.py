@@ -1,0 +1,91 @@
+"""One figure style for the whole course, and the few helpers every chapter uses.
+
+Call :func:`figure` instead of ``plt.subplots``: it applies the style, sizes the figure for the
+book's column and returns ``(fig, ax)`` exactly like ``plt.subplots``. Label every axis with its
+unit; the caption goes in the markdown cell after the figure.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["COLORS", "STYLE", "apply_style", "figure", "image_grid", "log_error", "beside_paper"]
+
+# Colour-blind-safe palette (Okabe & Ito 2008), in the order lines are drawn.
+COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+STYLE = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "axes.prop_cycle": mpl.cycler(color=COLORS),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "lines.linewidth": 1.8,
+    "lines.markersize": 5,
+    "image.cmap": "viridis",
+}
+
+SIZES = {"single": (6.4, 4.0), "wide": (9.6, 3.6), "square": (4.8, 4.8), "tall": (6.4, 6.4)}
+
+
+def apply_style() -> None:
+    """Apply the course style to matplotlib's global rcParams (idempotent)."""
+    mpl.rcParams.update(STYLE)
+
+
+def figure(nrows: int = 1, ncols: int = 1, size: str | tuple[float, float] = "single", **kw):
+    """``plt.subplots`` with the course style; ``size`` is 'single', 'wide', 'square', 'tall' or (w, h)."""
+    apply_style()
+    figsize = SIZES[size] if isinstance(size, str) else size
+    return plt.subplots(nrows, ncols, figsize=figsize, **kw)
+
+
+def image_grid(images: np.ndarray, ncols: int = 8, titles=None, cmap: str = "gray_r", size=None):
+    """Show a stack of 2-D images (n, h, w) in a grid without axes; returns ``(fig, axes)``."""
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"images must be 3-D (n, height, width); got shape {images.shape}")
+    n = images.shape[0]
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = figure(nrows, ncols, size=size or (1.2 * ncols, 1.2 * nrows + 0.2), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i], cmap=cmap, interpolation="nearest")
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=8)
+    return fig, axes
+
+
+def log_error(ax, errors: dict, xlabel: str = "iteration k", ylabel: str = "error"):
+    """Plot several error sequences on a log scale (zeros are drawn at machine epsilon)."""
+    for label, err in errors.items():
+        err = np.maximum(np.abs(np.asarray(err, dtype=float)), np.finfo(float).eps / 4)
+        ax.semilogy(np.arange(err.size), err, "o-", label=label, markersize=3)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.legend()
+    return ax
+
+
+def beside_paper(rows, title: str = "Reproduced"):
+    """A table setting each measured number beside the paper's: rows of (quantity, paper, here).
+
+    Returns an ``IPython.display.Markdown`` object; make it the last expression of a cell.
+    """
+    from IPython.display import Markdown
+
+    lines = [f"| {title} | the paper | here |", "|---|---|---|"]
+    for quantity, paper, here in rows:
+        lines.append(f"| {quantity} | {paper} | {here} |")
+    return Markdown("\n".join(lines))
