@@ -91,8 +91,9 @@ class RootResult:
 def bisection(f: Callable, a: float, b: float, tol: float = 1e-12, max_iter: int = 200) -> RootResult:
     """Halve the bracket [a, b] keeping the half where f changes sign.
 
-    After k halvings the root is within (b − a)/2^k of the midpoint, so reaching ``tol`` takes
-    ⌈log₂((b − a)/tol)⌉ steps: 40 for [1, 2] and 1e-12. Convergence is linear (one bit per step).
+    After k halvings the root lies in a bracket of width (b − a)/2^k; stopping when the width is at
+    most ``tol`` takes ⌈log₂((b − a)/tol)⌉ halvings: 40 for [1, 2] and 1e-12. Convergence is linear
+    (one bit per step). Returns the midpoint of the last bracket.
     """
     check_callable(f, name="f")
     a, b = float(a), float(b)
@@ -117,7 +118,7 @@ def bisection(f: Callable, a: float, b: float, tol: float = 1e-12, max_iter: int
             a, fa = m, fm
         else:
             b = m
-        if fm == 0 or (b - a) / 2 <= tol:
+        if fm == 0 or b - a <= tol:
             return RootResult((a + b) / 2, k, True, np.array(history))
     return RootResult((a + b) / 2, max_iter, False, np.array(history))
 

@@ -77,7 +77,6 @@ class Verdict:
 
 
 _REGISTRY: dict[str, Check] = {}
-_LOADED = False
 
 
 def register(name: str, *, ask: Callable, judge: Callable, inputs: Callable | None = None,
@@ -94,27 +93,28 @@ def register(name: str, *, ask: Callable, judge: Callable, inputs: Callable | No
     return chk
 
 
-def _load_public_checks() -> None:
-    """Import every module of :mod:`coursekit.checks`; each registers its chapter's checks."""
-    global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
+def _load_public_module(name: str) -> None:
+    """Import ``coursekit.checks.<prefix>`` for a check named ``<prefix>.<exercise>``.
+
+    Only the chapter's own module is imported, so a problem in another chapter's checks cannot
+    break this one.
+    """
+    prefix = name.split(".")[0]
     from .. import checks
-    for mod in pkgutil.iter_modules(checks.__path__):
-        importlib.import_module(f"{checks.__name__}.{mod.name}")
+    if prefix in {m.name for m in pkgutil.iter_modules(checks.__path__)}:
+        importlib.import_module(f"{checks.__name__}.{prefix}")
 
 
 def load_checks_file(path) -> list[str]:
     """Run an instructor's private-checks file (it calls :func:`register`); return the new names."""
-    _load_public_checks()
     before = set(_REGISTRY)
     runpy.run_path(str(path))
     return sorted(set(_REGISTRY) - before)
 
 
 def get_check(name: str) -> Check:
-    _load_public_checks()
+    if name not in _REGISTRY:
+        _load_public_module(str(name))
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -124,7 +124,10 @@ def get_check(name: str) -> Check:
 
 
 def all_checks() -> dict[str, Check]:
-    _load_public_checks()
+    """Every public check (all of :mod:`coursekit.checks` imported) and any registered since."""
+    from .. import checks
+    for mod in pkgutil.iter_modules(checks.__path__):
+        importlib.import_module(f"{checks.__name__}.{mod.name}")
     return dict(_REGISTRY)
 
 
