@@ -1,0 +1,881 @@
+"""Week 3 — backpropagation: layers with forward/backward, losses, SGD with momentum, Adam, one
+training loop.
+
+Rumelhart, Hinton & Williams (1986), "Learning representations by back-propagating errors";
+Nielsen (2015), *Neural Networks and Deep Learning*, ch. 2. Later chapters (``conv``, ``rnn``)
+subclass :class:`Layer` and reuse :class:`Sequential`, the optimisers and :func:`train` unchanged.
+
+Notation (chapter 3, Nielsen's): a batch of B examples is a row-stacked matrix; layer l computes
+``z^l = a^{l-1} W^l + b^l`` and ``a^l = σ(z^l)``; the error of layer l is ``δ^l = ∂C/∂z^l``. The
+four equations of backpropagation are
+
+    (BP1) δ^L = ∇_a C ⊙ σ'(z^L)                   the output error
+    (BP2) δ^l = (δ^{l+1} W^{l+1}ᵀ) ⊙ σ'(z^l)       the error one layer down
+    (BP3) ∂C/∂b^l = Σ_batch δ^l                    the bias gradient
+    (BP4) ∂C/∂W^l = a^{l-1}ᵀ δ^l                   the weight gradient
+
+In code each layer's ``backward(dy)`` receives ∂C/∂(its output) and returns ∂C/∂(its input):
+:class:`Dense` does BP3, BP4 and the ``δ W ᵀ`` half of BP2; an activation does the ``⊙ σ'`` half.
+
+The contract every layer keeps (so the optimisers can hold references to the arrays):
+
+* ``params`` maps names to trainable arrays; optimisers update them **in place**.
+* ``grads`` has the same keys and shapes; ``backward`` **overwrites** them. Both are
+  :class:`ArrayDict`\\ s: assigning ``layer.grads["W"] = new`` (or ``layer.params["W"] = new``) to an
+  existing key of the same shape copies *into* the existing array, so references stay valid.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ._validate import (as_array, as_matrix, as_rng, check_callable, in_range, positive,
+                        positive_int, same_length)
+
+__all__ = [
+    "ArrayDict", "Layer", "Sequential", "Dense", "GroupedDense", "Tanh", "Sigmoid", "ReLU", "Flatten",
+    "MSE", "SoftmaxCrossEntropy", "softmax",
+    "Optimizer", "SGD", "Adam",
+    "History", "train", "accuracy", "predict", "count_parameters", "mlp",
+    "get_flat_params", "set_flat_params", "flat_grads",
+    "backprop_gradient", "numerical_gradient", "gradient_check", "layer_gradient_check",
+    "time_gradient", "time_forward", "gradient_timing",
+    "xor_data", "symmetry_data", "symmetry_converged", "symmetry_ratios", "ParallelRuns", "sweeps_to_learn", "symmetry_sweeps",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Layers
+# --------------------------------------------------------------------------------------------
+
+class ArrayDict(dict):
+    """A dict of arrays whose item assignment writes *into* an existing array of the same shape.
+
+    ``d["W"] = value`` copies ``value`` into ``d["W"]`` when that key exists with the same shape (so an
+    optimiser holding ``d["W"]`` sees the change); otherwise it stores a new float array.
+    """
+
+    def __init__(self, items=()):
+        super().__init__()
+        for k, v in dict(items).items():
+            self[k] = v
+
+    def __setitem__(self, key, value):
+        old = self.get(key)
+        value = np.asarray(value, dtype=float)
+        if isinstance(old, np.ndarray) and old.shape == value.shape:
+            old[...] = value
+        else:
+            super().__setitem__(key, np.array(value, dtype=float))
+
+
+class Layer:
+    """Base class. A layer caches what ``backward`` needs during ``forward``.
+
+    Subclasses set ``self.params = {...}`` (and may leave ``grads`` alone: zero arrays of the same
+    shapes are made on first use), implement ``forward(x, train=True)`` and ``backward(dy)``, which
+    returns ∂L/∂x and fills ``self.grads``.
+    """
+
+    # --- params / grads as ArrayDicts, whatever a subclass assigns --------------------------
+    @property
+    def params(self) -> ArrayDict:
+        if "_params" not in self.__dict__:
+            self.__dict__["_params"] = ArrayDict()
+        return self.__dict__["_params"]
+
+    @params.setter
+    def params(self, value):
+        self.__dict__["_params"] = ArrayDict(value)
+        self.__dict__.pop("_grads", None)     # re-created to match on next access
+
+    @property
+    def grads(self) -> ArrayDict:
+        g = self.__dict__.get("_grads")
+        p = self.params
+        if g is None or g.keys() != p.keys():
+            old = g or {}
+            g = ArrayDict({k: old[k] if k in old and old[k].shape == v.shape else np.zeros_like(v)
+                           for k, v in p.items()})
+            self.__dict__["_grads"] = g
+        return g
+
+    @grads.setter
+    def grads(self, value):
+        g = self.grads                         # existing arrays, matched to params
+        for k, v in dict(value).items():
+            g[k] = v                           # copies in place when the shape matches
+
+    # --- the interface ----------------------------------------------------------------------
+    def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """[(param, grad), ...]: the arrays themselves (not copies), in a fixed order."""
+        g = self.grads
+        return [(p, g[k]) for k, p in self.params.items()]
+
+    def zero_grad(self) -> None:
+        for _, g in self.parameters():
+            g[...] = 0.0
+
+    def __call__(self, x, train: bool = True):
+        return self.forward(x, train=train)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _check_batch(x, name: str = "x") -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    if x.ndim < 1:
+        raise ValueError(f"{name} must have a batch dimension; got a scalar")
+    return x
+
+
+class Sequential(Layer):
+    """Layers applied in order; ``backward`` runs them in reverse (the chain rule)."""
+
+    def __init__(self, layers):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("layers must be a non-empty list of Layer objects")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layers[{i}] must be a coursekit.nn.Layer; got {type(layer).__name__}")
+        self.layers = layers
+
+    def forward(self, x, train: bool = True):
+        for layer in self.layers:
+            x = layer.forward(x, train=train)
+        return x
+
+    def backward(self, dy):
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy)
+        return dy
+
+    def parameters(self):
+        return [pair for layer in self.layers for pair in layer.parameters()]
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __repr__(self):
+        inner = ",\n  ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([\n  {inner}\n])"
+
+
+class Dense(Layer):
+    """Affine layer y = x W + b, x of shape (batch, n_in), W (n_in, n_out), b (n_out,).
+
+    backward: ∂L/∂W = xᵀ δ (BP4), ∂L/∂b = Σ_batch δ (BP3), ∂L/∂x = δ Wᵀ (first half of BP2).
+
+    init: "he" — W ~ N(0, 2/n_in), for ReLU (He et al. 2015); "xavier" — W ~ U(±√(6/(n_in+n_out)))
+    (Glorot & Bengio 2010, scikit-learn's choice); "uniform" — W and b ~ U(−scale, scale), as in
+    Rumelhart et al. (1986), where a bias is a weight from an always-on unit. Otherwise b = 0.
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, rng, init: str = "he", scale: float = 0.3):
+        n_in = positive_int(n_in, name="n_in")
+        n_out = positive_int(n_out, name="n_out")
+        rng = as_rng(rng)
+        if init == "he":
+            W = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+            b = np.zeros(n_out)
+        elif init == "xavier":
+            r = np.sqrt(6.0 / (n_in + n_out))
+            W = rng.uniform(-r, r, size=(n_in, n_out))
+            b = np.zeros(n_out)
+        elif init == "uniform":
+            s = positive(scale, name="scale")
+            W = rng.uniform(-s, s, size=(n_in, n_out))
+            b = rng.uniform(-s, s, size=n_out)
+        else:
+            raise ValueError(f"init must be 'he', 'xavier' or 'uniform'; got {init!r}")
+        self.n_in, self.n_out = n_in, n_out
+        self.params = {"W": W, "b": b}
+        self._x = None
+
+    def forward(self, x, train: bool = True):
+        x = _check_batch(x)
+        if x.ndim != 2 or x.shape[1] != self.n_in:
+            raise ValueError(f"Dense({self.n_in}, {self.n_out}) expects x of shape (batch, {self.n_in}); "
+                             f"got {x.shape}")
+        self._x = x
+        p = self.params
+        return x @ p["W"] + p["b"]
+
+    def backward(self, dy):
+        if self._x is None:
+            raise RuntimeError("call forward before backward")
+        p, g = self.params, self.grads
+        np.matmul(self._x.T, dy, out=g["W"])
+        np.add.reduce(dy, axis=0, out=g["b"])
+        return dy @ p["W"].T
+
+    def __repr__(self):
+        return f"Dense({self.n_in}, {self.n_out})"
+
+
+class GroupedDense(Layer):
+    """G independent Dense layers side by side (a block-diagonal weight matrix):
+    x of shape (batch, G·n_in) is split into G groups of n_in, group g maps to n_out outputs with
+    W[g] (n_in, n_out) and b[g] (n_out,), and the outputs are concatenated to (batch, G·n_out).
+
+    Training G small networks as one model this way gives each exactly the updates it would get
+    alone (the summed loss separates), at the cost of one. ``init`` as for :class:`Dense`.
+    """
+
+    def __init__(self, n_groups: int, n_in: int, n_out: int, *, rng, init: str = "he", scale: float = 0.3):
+        G = positive_int(n_groups, name="n_groups")
+        n_in = positive_int(n_in, name="n_in")
+        n_out = positive_int(n_out, name="n_out")
+        rng = as_rng(rng)
+        if init == "he":
+            W, b = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(G, n_in, n_out)), np.zeros((G, n_out))
+        elif init == "xavier":
+            r = np.sqrt(6.0 / (n_in + n_out))
+            W, b = rng.uniform(-r, r, size=(G, n_in, n_out)), np.zeros((G, n_out))
+        elif init == "uniform":
+            s = positive(scale, name="scale")
+            W, b = rng.uniform(-s, s, size=(G, n_in, n_out)), rng.uniform(-s, s, size=(G, n_out))
+        else:
+            raise ValueError(f"init must be 'he', 'xavier' or 'uniform'; got {init!r}")
+        self.n_groups, self.n_in, self.n_out = G, n_in, n_out
+        self.params = {"W": W, "b": b}
+
+    def forward(self, x, train: bool = True):
+        x = _check_batch(x)
+        G, n_in = self.n_groups, self.n_in
+        if x.ndim != 2 or x.shape[1] != G * n_in:
+            raise ValueError(f"GroupedDense({G}, {n_in}, {self.n_out}) expects x of shape (batch, {G * n_in}); "
+                             f"got {x.shape}")
+        self._xg = x.reshape(x.shape[0], G, n_in).transpose(1, 0, 2)          # (G, batch, n_in)
+        y = self._xg @ self.params["W"] + self.params["b"][:, None, :]          # (G, batch, n_out)
+        return y.transpose(1, 0, 2).reshape(x.shape[0], G * self.n_out)
+
+    def backward(self, dy):
+        B = dy.shape[0]
+        dyg = dy.reshape(B, self.n_groups, self.n_out).transpose(1, 0, 2)     # (G, batch, n_out)
+        g = self.grads
+        np.matmul(self._xg.transpose(0, 2, 1), dyg, out=g["W"])
+        np.add.reduce(dyg, axis=1, out=g["b"])
+        dx = dyg @ self.params["W"].transpose(0, 2, 1)                         # (G, batch, n_in)
+        return dx.transpose(1, 0, 2).reshape(B, self.n_groups * self.n_in)
+
+    def __repr__(self):
+        return f"GroupedDense({self.n_groups}, {self.n_in}, {self.n_out})"
+
+
+class Tanh(Layer):
+    """a = tanh(z), σ'(z) = 1 − a²."""
+
+    def forward(self, x, train: bool = True):
+        self._a = np.tanh(_check_batch(x))
+        return self._a
+
+    def backward(self, dy):
+        return dy * (1.0 - self._a * self._a)
+
+
+class Sigmoid(Layer):
+    """a = σ(z) = 1/(1 + e^{−z}) (computed as ½(1 + tanh(z/2)), which never overflows),
+    σ'(z) = a(1 − a) — the logistic unit of Rumelhart et al. (1986)."""
+
+    def forward(self, x, train: bool = True):
+        self._a = 0.5 * (1.0 + np.tanh(0.5 * _check_batch(x)))
+        return self._a
+
+    def backward(self, dy):
+        return dy * self._a * (1.0 - self._a)
+
+
+class ReLU(Layer):
+    """a = max(0, z), σ'(z) = 1 for z > 0 else 0."""
+
+    def forward(self, x, train: bool = True):
+        x = _check_batch(x)
+        self._mask = x > 0
+        return x * self._mask
+
+    def backward(self, dy):
+        return dy * self._mask
+
+
+class Flatten(Layer):
+    """(batch, d1, d2, ...) → (batch, d1·d2·...); backward restores the shape."""
+
+    def forward(self, x, train: bool = True):
+        x = _check_batch(x)
+        self._shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dy):
+        return dy.reshape(self._shape)
+
+
+def mlp(sizes, *, rng, activation: str = "relu", init: str | None = None) -> Sequential:
+    """A multilayer perceptron: ``mlp([64, 32, 10], rng=rng)`` = Dense(64,32), ReLU, Dense(32,10).
+
+    activation: "relu", "tanh" or "sigmoid" between the Dense layers (none after the last: the loss
+    supplies the output nonlinearity). init defaults to "he" for ReLU and "xavier" otherwise.
+    """
+    sizes = [positive_int(s, name="sizes[i]") for s in sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output size; got {sizes}")
+    acts = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+    if activation not in acts:
+        raise ValueError(f"activation must be one of {sorted(acts)}; got {activation!r}")
+    init = init or ("he" if activation == "relu" else "xavier")
+    layers: list[Layer] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Dense(a, b, rng=rng, init=init))
+        if i < len(sizes) - 2:
+            layers.append(acts[activation]())
+    return Sequential(layers)
+
+
+def count_parameters(model: Layer) -> int:
+    """P, the number of trainable numbers in the model."""
+    return int(sum(p.size for p, _ in model.parameters()))
+
+
+# --------------------------------------------------------------------------------------------
+# Losses: callables returning (mean loss over the batch, ∂L/∂y_pred with the 1/B included)
+# --------------------------------------------------------------------------------------------
+
+class MSE:
+    """C = (1/B) Σ_i ½‖ŷ_i − y_i‖² (Nielsen eq. 6), ∂C/∂ŷ = (ŷ − y)/B.
+
+    reduction="sum" gives Rumelhart et al.'s E = ½ Σ_cases Σ_units (y − d)² and ∂E/∂ŷ = ŷ − y instead.
+    y_true may be (B,) when y_pred is (B, 1).
+    """
+
+    def __init__(self, reduction: str = "mean"):
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
+        self.reduction = reduction
+
+    def __call__(self, y_pred, y_true):
+        y_pred = np.asarray(y_pred, dtype=float)
+        y_true = np.asarray(y_true, dtype=float)
+        if y_true.shape != y_pred.shape:
+            if y_true.size != y_pred.size or y_true.shape[:1] != y_pred.shape[:1]:
+                raise ValueError(f"y_true must have the shape of y_pred {y_pred.shape}; got {y_true.shape}")
+            y_true = y_true.reshape(y_pred.shape)
+        diff = y_pred - y_true
+        scale = 1.0 if self.reduction == "sum" else 1.0 / y_pred.shape[0]
+        return 0.5 * scale * float(np.sum(diff * diff)), scale * diff
+
+    def __repr__(self):
+        return f"MSE(reduction={self.reduction!r})"
+
+
+def softmax(z) -> np.ndarray:
+    """softmax(z)_k = e^{z_k} / Σ_j e^{z_j} along the last axis, shifted by max z for stability."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class SoftmaxCrossEntropy:
+    """C = −(1/B) Σ_i log softmax(z_i)_{y_i} for integer labels y_i; ∂C/∂z = (softmax(z) − onehot(y))/B.
+
+    With the softmax folded into the loss, the output error δ^L is simply (p − y)/B: BP1 without a
+    σ' factor to vanish (Nielsen ch. 3).
+    """
+
+    def __call__(self, logits, labels):
+        z = np.asarray(logits, dtype=float)
+        if z.ndim != 2:
+            raise ValueError(f"logits must be 2-D (batch, classes); got shape {z.shape}")
+        y = np.asarray(labels)
+        if y.shape != (z.shape[0],):
+            raise ValueError(f"labels must be 1-D integer class indices of length {z.shape[0]}; got shape {y.shape}")
+        if y.dtype.kind not in "iu":
+            if y.dtype.kind == "f" and np.all(y == np.round(y)):
+                y = y.astype(int)
+            else:
+                raise TypeError(f"labels must be integer class indices; got dtype {y.dtype}")
+        if y.size and (y.min() < 0 or y.max() >= z.shape[1]):
+            raise ValueError(f"labels must lie in [0, {z.shape[1] - 1}]; got values in [{y.min()}, {y.max()}]")
+        B = z.shape[0]
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(shifted).sum(axis=1))
+        rows = np.arange(B)
+        loss = float(np.mean(log_norm - shifted[rows, y]))
+        grad = np.exp(shifted - log_norm[:, None])
+        grad[rows, y] -= 1.0
+        return loss, grad / B
+
+    def __repr__(self):
+        return "SoftmaxCrossEntropy()"
+
+
+# --------------------------------------------------------------------------------------------
+# Optimisers: step() updates every (param, grad) pair in place
+# --------------------------------------------------------------------------------------------
+
+class Optimizer:
+    def __init__(self, parameters):
+        pairs = list(parameters)
+        for i, pair in enumerate(pairs):
+            if (not isinstance(pair, tuple) or len(pair) != 2
+                    or not all(isinstance(a, np.ndarray) for a in pair) or pair[0].shape != pair[1].shape):
+                raise TypeError(f"parameters must be model.parameters(), a list of (param, grad) array pairs "
+                                f"of equal shapes; item {i} is not")
+        self.pairs = pairs
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def zero_grad(self) -> None:
+        for _, g in self.pairs:
+            g[...] = 0.0
+
+
+class SGD(Optimizer):
+    """Gradient descent with momentum (Rumelhart et al. 1986, eq. 9):
+
+        Δw(t) = −η ∂E/∂w(t) + α Δw(t−1),   w ← w + Δw(t)       (α = ``momentum``)
+    """
+
+    def __init__(self, parameters, eta: float = 0.1, momentum: float = 0.0):
+        super().__init__(parameters)
+        self.eta = positive(eta, name="eta")
+        self.momentum = in_range(momentum, 0.0, 1.0, name="momentum", closed="left")
+        self.velocity = [np.zeros_like(p) for p, _ in self.pairs]
+
+    def step(self):
+        eta, mu = self.eta, self.momentum
+        for (p, g), v in zip(self.pairs, self.velocity):
+            if mu:
+                v *= mu
+                v -= eta * g
+                p += v
+            else:
+                p -= eta * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², w ← w − η m̂/(√v̂ + ε) with
+    the bias corrections m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) (folded into the step size here)."""
+
+    def __init__(self, parameters, eta: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8):
+        super().__init__(parameters)
+        self.eta = positive(eta, name="eta")
+        self.beta1 = in_range(beta1, 0.0, 1.0, name="beta1", closed="left")
+        self.beta2 = in_range(beta2, 0.0, 1.0, name="beta2", closed="left")
+        self.eps = positive(eps, name="eps")
+        self.t = 0
+        self.m = [np.zeros_like(p) for p, _ in self.pairs]
+        self.v = [np.zeros_like(p) for p, _ in self.pairs]
+
+    def step(self):
+        self.t += 1
+        b1, b2, t = self.beta1, self.beta2, self.t
+        lr = self.eta * np.sqrt(1 - b2**t) / (1 - b1**t)
+        # ε is scaled the same way, so this equals η m̂ / (√v̂ + ε) exactly
+        eps = self.eps * np.sqrt(1 - b2**t)
+        for (p, g), m, v in zip(self.pairs, self.m, self.v):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            p -= lr * m / (np.sqrt(v) + eps)
+
+
+# --------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class History:
+    """Per-epoch records: mean training ``loss``; ``val_loss`` and ``val_accuracy`` when validation
+    data were given (else empty); ``seconds`` of wall time for the whole run."""
+    loss: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+
+def predict(model: Layer, X) -> np.ndarray:
+    """Class predictions: argmax of the outputs, or output > 0.5 for a single output unit."""
+    return _predict_from(model.forward(np.asarray(X, dtype=float), train=False))
+
+
+def accuracy(model: Layer, X, y) -> float:
+    """Fraction of examples whose predicted class (argmax of forward(X, train=False); for a single
+    output unit, output > 0.5) equals the integer label y."""
+    y = np.asarray(y).ravel()
+    X = np.asarray(X, dtype=float)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X and y must have the same number of rows; got {X.shape[0]} and {y.shape[0]}")
+    return float(np.mean(predict(model, X) == y))
+
+
+def _as_data(X, name: str) -> np.ndarray:
+    """Numbers, finite, kept in their own dtype (integer token ids stay integers)."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of numbers; got dtype {X.dtype}")
+    if X.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {X.shape}")
+    if X.dtype.kind == "f" and not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} must be finite")
+    return X
+
+
+def train(model: Layer, loss, optimiser: Optimizer, X, y, *, epochs: int, batch_size: int, rng,
+          X_val=None, y_val=None, progress: bool = True,
+          stop_when: Callable[[History], bool] | None = None) -> History:
+    """Mini-batch training: each epoch shuffles (X, y) with ``rng``, and for each batch runs
+    forward → loss → backward → ``optimiser.step()``.
+
+    progress: a tqdm bar over epochs (``tqdm.auto``, removed when done). stop_when(history), if given,
+    is called after each epoch and ends training when it returns True. Returns a :class:`History`.
+    With batch_size ≥ len(X) every epoch is one full-batch "sweep" and no shuffling is done.
+    """
+    if not isinstance(model, Layer):
+        raise TypeError(f"model must be a coursekit.nn.Layer; got {type(model).__name__}")
+    check_callable(loss, name="loss")
+    if not isinstance(optimiser, Optimizer):
+        raise TypeError(f"optimiser must be a coursekit.nn optimiser (SGD, Adam); got {type(optimiser).__name__}")
+    X = _as_data(X, "X")
+    y = np.asarray(y)
+    if X.ndim < 2:
+        raise ValueError(f"X must have shape (n_examples, ...); got {X.shape}")
+    same_length(X, y, names=("X", "y"))
+    epochs = positive_int(epochs, name="epochs")
+    batch_size = positive_int(batch_size, name="batch_size")
+    rng = as_rng(rng)
+    if (X_val is None) != (y_val is None):
+        raise ValueError("give both X_val and y_val, or neither")
+    if X_val is not None:
+        X_val = _as_data(X_val, "X_val")
+        y_val = np.asarray(y_val)
+        same_length(X_val, y_val, names=("X_val", "y_val"))
+        classify = y_val.ndim == 1 and y_val.dtype.kind in "iu"
+    if stop_when is not None:
+        check_callable(stop_when, name="stop_when")
+
+    from tqdm.auto import tqdm
+
+    n = X.shape[0]
+    history = History()
+    t0 = time.perf_counter()
+    bar = tqdm(range(epochs), disable=not progress, leave=False, desc="epochs")
+    for _ in bar:
+        if batch_size >= n:
+            batches = [(X, y)]
+        else:
+            order = rng.permutation(n)
+            batches = ((X[idx], y[idx]) for idx in np.array_split(order, np.ceil(n / batch_size)))
+        total = 0.0
+        for xb, yb in batches:
+            value, dy = loss(model.forward(xb, train=True), yb)
+            model.backward(dy)
+            optimiser.step()
+            total += value * xb.shape[0]
+        history.loss.append(total / n)
+        if X_val is not None:
+            out = model.forward(X_val, train=False)
+            history.val_loss.append(loss(out, y_val)[0])
+            history.val_accuracy.append(float(np.mean(_predict_from(out) == y_val)) if classify else float("nan"))
+        if progress:
+            post = {"loss": f"{history.loss[-1]:.4g}"}
+            if history.val_accuracy:
+                post["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
+            bar.set_postfix(post, refresh=False)
+        if stop_when is not None and stop_when(history):
+            break
+    bar.close()
+    history.seconds = time.perf_counter() - t0
+    return history
+
+
+def _predict_from(out: np.ndarray) -> np.ndarray:
+    """The rule of :func:`predict` applied to outputs already computed."""
+    out = out.reshape(out.shape[0], -1)
+    return (out[:, 0] > 0.5).astype(int) if out.shape[1] == 1 else out.argmax(axis=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Gradients: backprop against finite differences
+# --------------------------------------------------------------------------------------------
+
+def get_flat_params(model: Layer) -> np.ndarray:
+    """All parameters as one vector θ of length P (a copy)."""
+    pairs = model.parameters()
+    return np.concatenate([p.ravel() for p, _ in pairs]) if pairs else np.zeros(0)
+
+
+def set_flat_params(model: Layer, theta) -> None:
+    """Write the vector θ back into the model's parameter arrays, in place."""
+    theta = as_array(theta, name="theta", ndim=1, allow_empty=True)
+    P = count_parameters(model)
+    if theta.size != P:
+        raise ValueError(f"theta must have length {P} (the model's parameter count); got {theta.size}")
+    i = 0
+    for p, _ in model.parameters():
+        p[...] = theta[i:i + p.size].reshape(p.shape)
+        i += p.size
+
+
+def flat_grads(model: Layer) -> np.ndarray:
+    """The gradients last written by ``backward``, as one vector of length P."""
+    pairs = model.parameters()
+    return np.concatenate([g.ravel() for _, g in pairs]) if pairs else np.zeros(0)
+
+
+def backprop_gradient(model: Layer, loss, X, y) -> np.ndarray:
+    """∇_θ C by one forward and one backward pass: O(P) work for P parameters."""
+    _, dy = loss(model.forward(np.asarray(X, dtype=float), train=True), y)
+    model.backward(dy)
+    return flat_grads(model)
+
+
+def numerical_gradient(model: Layer, loss, X, y, h: float = 1e-6) -> np.ndarray:
+    """∇_θ C by central differences, [C(θ + h e_k) − C(θ − h e_k)]/2h for each of the P parameters:
+    2P forward passes of O(P) each, so O(P²) work. The parameters are restored afterwards."""
+    h = positive(h, name="h")
+    X = np.asarray(X, dtype=float)
+    grad = []
+    for p, _ in model.parameters():
+        flat = p.reshape(-1)                      # a view: writing flat[k] writes p
+        for k in range(flat.size):
+            old = flat[k]
+            flat[k] = old + h
+            plus = loss(model.forward(X, train=True), y)[0]
+            flat[k] = old - h
+            minus = loss(model.forward(X, train=True), y)[0]
+            flat[k] = old
+            grad.append((plus - minus) / (2 * h))
+    return np.array(grad)
+
+
+def _rel_error(a, b) -> float:
+    a, b = np.ravel(a), np.ravel(b)
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(a) + np.abs(b))))
+
+
+def gradient_check(model: Layer, loss, X, y, h: float = 1e-6) -> float:
+    """Largest relative error max_k |g_k − ĝ_k| / max(1, |g_k| + |ĝ_k|) between backprop's gradient g
+    and central differences ĝ. Near 1e-9 means right; above ~1e-5 means a bug."""
+    g = backprop_gradient(model, loss, X, y)
+    return _rel_error(g, numerical_gradient(model, loss, X, y, h))
+
+
+def layer_gradient_check(layer: Layer, x, *, rng, h: float = 1e-6) -> dict:
+    """Check one layer's backward against central differences, for any layer (also a later chapter's).
+
+    Uses the scalar L = Σ R ⊙ layer(x) with a fixed random R, so ∂L/∂y = R. Returns the largest relative
+    error for the input gradient ("x") and for each parameter (its name); all should be ≲ 1e-7.
+    """
+    rng = as_rng(rng)
+    x = np.array(x, dtype=float)
+    R = rng.normal(size=np.shape(layer.forward(x, train=True)))
+    f = lambda: float(np.sum(R * layer.forward(x, train=True)))
+    layer.forward(x, train=True)
+    dx = layer.backward(R.copy())
+    analytic = {"x": np.array(dx)} | {k: g.copy() for k, g in layer.grads.items()}
+    errors = {}
+    for name, arr in [("x", x)] + list(layer.params.items()):
+        flat = arr.reshape(-1)
+        num = np.empty(flat.size)
+        for k in range(flat.size):
+            old = flat[k]
+            flat[k] = old + h
+            plus = f()
+            flat[k] = old - h
+            minus = f()
+            flat[k] = old
+            num[k] = (plus - minus) / (2 * h)
+        errors[name] = _rel_error(analytic[name], num)
+    return errors
+
+
+def time_gradient(model: Layer, loss, X, y, *, method: str = "backprop", repeats: int = 3) -> float:
+    """Seconds for one full gradient by ``method`` ("backprop" or "finite differences"), best of
+    ``repeats`` runs."""
+    fns = {"backprop": backprop_gradient, "finite differences": numerical_gradient}
+    if method not in fns:
+        raise ValueError(f"method must be 'backprop' or 'finite differences'; got {method!r}")
+    repeats = positive_int(repeats, name="repeats")
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fns[method](model, loss, X, y)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def time_forward(model: Layer, loss, X, y, number: int = 10, repeats: int = 3) -> float:
+    """Seconds for one forward pass and cost evaluation on (X, y) — the unit of cost of finite
+    differences, which need 2P of them: the mean over ``number`` calls, best of ``repeats``."""
+    number = positive_int(number, name="number")
+    repeats = positive_int(repeats, name="repeats")
+    X = np.asarray(X, dtype=float)
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            loss(model.forward(X, train=True), y)
+        best = min(best, (time.perf_counter() - t0) / number)
+    return best
+
+
+def gradient_timing(model: Layer, loss, X, y, repeats: int = 3) -> tuple[float, float]:
+    """Seconds for one full gradient by (backprop, central differences), each the best of ``repeats``."""
+    return (time_gradient(model, loss, X, y, method="backprop", repeats=repeats),
+            time_gradient(model, loss, X, y, method="finite differences", repeats=repeats))
+
+
+# --------------------------------------------------------------------------------------------
+# The tasks of Rumelhart, Hinton & Williams (1986)
+# --------------------------------------------------------------------------------------------
+
+def xor_data() -> tuple[np.ndarray, np.ndarray]:
+    """The four XOR cases: X (4, 2) of 0/1, y (4,) = x₁ XOR x₂."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    return X, (X[:, 0] != X[:, 1]).astype(int)
+
+
+def symmetry_data(n: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """All 2ⁿ binary vectors of length n (rows, in binary counting order) and y = 1 iff the vector is
+    symmetric about its centre (a palindrome): the task of Rumelhart et al. (1986), Fig. 1, with n = 6."""
+    n = positive_int(n, name="n", minimum=2)
+    X = ((np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)) & 1).astype(float)
+    return X, np.all(X == X[:, ::-1], axis=1).astype(int)
+
+
+def symmetry_converged(model: Layer, X, y, tol: float = 0.1) -> bool:
+    """Learned: every output is within ``tol`` of its 0/1 target."""
+    tol = in_range(tol, 0.0, 0.5, name="tol", closed="right")
+    out = model.forward(np.asarray(X, dtype=float), train=False).ravel()
+    return bool(np.all(np.abs(out - np.asarray(y).ravel()) < tol))
+
+
+def symmetry_ratios(W) -> dict:
+    """Describe the input→hidden weights W (n_in, n_hidden) of a symmetry network.
+
+    For each hidden unit (a column of W): ``antisymmetry`` = max_i |w_i + w_{n+1−i}| / max_i |w_i|
+    (0 when mirror-image inputs have equal and opposite weights), and ``ratios`` = the magnitudes of
+    the n/2 mirror pairs (averaged over the pair), sorted and divided by the smallest. Rumelhart et
+    al. (1986) found 1 : 2 : 4 — powers of two, so no asymmetric input can balance the sum to zero.
+    Returns arrays of shape (n_hidden,) and (n_hidden, n_in/2).
+    """
+    W = as_matrix(W, name="W")
+    n = W.shape[0]
+    if n % 2:
+        raise ValueError(f"W must have an even number of rows (inputs); got {n}")
+    half = n // 2
+    biggest = np.max(np.abs(W), axis=0)
+    anti = np.max(np.abs(W + W[::-1]), axis=0) / np.where(biggest > 0, biggest, 1.0)
+    pair = np.sort((np.abs(W[:half]) + np.abs(W[::-1][:half])) / 2, axis=0)     # (half, n_hidden)
+    smallest = np.where(pair[0] > 0, pair[0], np.nan)
+    return {"antisymmetry": anti, "ratios": (pair / smallest).T}
+
+
+@dataclass
+class ParallelRuns:
+    """``sweeps[k]`` = full-batch sweeps network k needed until every output was within ``tol`` of its
+    target (−1 if not within ``max_sweeps``); the final weights ``W_in`` (K, n_in, H), ``b_in`` (K, H),
+    ``W_out`` (K, H, 1), ``b_out`` (K, 1); ``loss`` (K, n_sweeps) the error E of each network per sweep."""
+    sweeps: np.ndarray
+    W_in: np.ndarray
+    b_in: np.ndarray
+    W_out: np.ndarray
+    b_out: np.ndarray
+    loss: np.ndarray
+    tol: float
+    max_sweeps: int
+
+    @property
+    def converged(self) -> np.ndarray:
+        return self.sweeps > 0
+
+    def median_sweeps(self) -> float:
+        """Median sweeps over *all* networks, counting the unconverged as ∞ (nan if half failed)."""
+        s = np.where(self.converged, self.sweeps, np.inf).astype(float)
+        m = float(np.median(s))
+        return m if np.isfinite(m) else float("nan")
+
+    def network(self, k: int) -> Sequential:
+        """Network k as an ordinary n_in-H-1 sigmoid :class:`Sequential` (a copy of its weights)."""
+        n_in, H = self.W_in.shape[1:]
+        r = np.random.default_rng(0)
+        net = Sequential([Dense(n_in, H, rng=r), Sigmoid(), Dense(H, 1, rng=r), Sigmoid()])
+        net[0].params["W"], net[0].params["b"] = self.W_in[k], self.b_in[k]
+        net[2].params["W"], net[2].params["b"] = self.W_out[k], self.b_out[k]
+        return net
+
+
+def sweeps_to_learn(X, y, n_nets: int, n_hidden: int, *, rng, eta: float = 0.1, momentum: float = 0.9,
+                    scale: float = 0.3, max_sweeps: int = 10_000, tol: float = 0.1) -> ParallelRuns:
+    """Train ``n_nets`` n_in-``n_hidden``-1 sigmoid networks from independent random starts, as
+    Rumelhart et al. (1986) did: full-batch gradient descent ("sweeps") on E = ½ Σ_cases (y − d)² with
+    momentum, Δw(t) = −η ∂E/∂w + α Δw(t−1), weights and biases drawn from U(−scale, scale). A network
+    has learned when every output is within ``tol`` of its 0/1 target.
+
+    The networks train side by side as one model — their hidden layers are one Dense (its columns are
+    independent), their output layers a :class:`GroupedDense` — so each gets exactly its own gradient.
+    """
+    X = as_matrix(X, name="X")
+    y = as_array(y, name="y", ndim=1)
+    same_length(X, y, names=("X", "y"))
+    K = positive_int(n_nets, name="n_nets")
+    H = positive_int(n_hidden, name="n_hidden")
+    max_sweeps = positive_int(max_sweeps, name="max_sweeps")
+    tol = in_range(tol, 0.0, 0.5, name="tol", closed="neither")
+    rng = as_rng(rng)
+    n, n_in = X.shape
+    Yk = np.repeat(y[:, None], K, axis=1)                     # (n, K): the same targets for every network
+    model = Sequential([Dense(n_in, K * H, rng=rng, init="uniform", scale=scale), Sigmoid(),
+                        GroupedDense(K, H, 1, rng=rng, init="uniform", scale=scale), Sigmoid()])
+    opt = SGD(model.parameters(), eta=eta, momentum=momentum)
+    sweeps = np.full(K, -1)
+    losses = []
+
+    def record(history):
+        # the outputs computed during this sweep (before its weight change) are all within tol:
+        # the network has learned the task by this sweep
+        err = model[3]._a - Yk
+        losses.append(0.5 * np.sum(err * err, axis=0))
+        done = np.all(np.abs(err) < tol, axis=0)
+        sweeps[done & (sweeps < 0)] = history.epochs
+        return bool(np.all(sweeps > 0))
+
+    train(model, MSE("sum"), opt, X, Yk, epochs=max_sweeps, batch_size=n, rng=rng, progress=False,
+          stop_when=record)
+    W1 = model[0].params["W"].reshape(n_in, K, H).transpose(1, 0, 2).copy()
+    b1 = model[0].params["b"].reshape(K, H).copy()
+    W2, b2 = model[2].params["W"].copy(), model[2].params["b"].copy()
+    return ParallelRuns(sweeps, W1, b1, W2, b2, np.array(losses).T, tol, max_sweeps)
+
+
+def symmetry_sweeps(n_nets: int, *, rng, eta: float = 0.1, momentum: float = 0.9, scale: float = 0.3,
+                    max_sweeps: int = 10_000, tol: float = 0.1) -> ParallelRuns:
+    """The symmetry task of Rumelhart et al. (1986), Fig. 1: 6-2-1 networks, all 64 patterns, with the
+    paper's η = 0.1 and α = 0.9 (see :func:`sweeps_to_learn`)."""
+    X, y = symmetry_data(6)
+    return sweeps_to_learn(X, y, n_nets, 2, rng=rng, eta=eta, momentum=momentum, scale=scale,
+                           max_sweeps=max_sweeps, tol=tol)
