@@ -12,6 +12,7 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 
 from . import plotting
+from .grading.check import strict_mode
 
 __all__ = ["explorer", "control"]
 
@@ -40,6 +41,12 @@ def explorer(draw: Callable, size="single", **controls) -> W.VBox:
     once into the widget's output, which the static site keeps.
     """
     widgets = {name: control(spec, name) for name, spec in controls.items()}
+    if strict_mode():
+        # ipywidgets shows an exception inside the widget's output instead of raising it, so a broken
+        # draw would pass unnoticed under nbval: in strict runs (CI), draw once directly first.
+        fig, ax = plotting.figure(size=size)
+        draw(ax, **{name: w.value for name, w in widgets.items()})
+        plt.close(fig)
 
     def redraw(**values):
         fig, ax = plotting.figure(size=size)

@@ -1,0 +1,650 @@
+"""Week 7 — reinforcement learning: tabular worlds, dynamic programming, TD learning, dopamine.
+
+Small tabular environments with ``reset``/``step`` in the style of Gymnasium (no dependency on it):
+the 5 × 5 gridworld of Example 3.5, the 4 × 4 gridworld of Example 4.1 and cliff walking
+(Example 6.6) of Sutton & Barto (2018). Dynamic programming (policy evaluation, value iteration),
+TD(0) prediction, SARSA and Q-learning with ε-greedy exploration, all vectorised across independent
+runs (one array axis per run); and the temporal-difference model of Pavlovian conditioning of
+Schultz, Dayan & Montague (1997).
+
+Notation (chapter 7): states ``s`` (integers, ``s = row · n_cols + col``), actions ``a`` (0 up,
+1 right, 2 down, 3 left), reward ``r``, discount ``gamma`` (γ), step size ``alpha`` (α), exploration
+rate ``epsilon`` (ε), a policy ``pi`` as an (S, A) array of probabilities π(a|s), the model
+``P[s, a, s'] = p(s'|s, a)`` and expected reward ``R[s, a]``, state values ``v`` and action values ``Q``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validate import as_array, as_rng, in_range, positive, positive_int
+
+__all__ = [
+    "ACTIONS", "MOVES", "TabularEnv", "GridWorld", "SmallGridWorld", "CliffWalking",
+    "random_policy", "greedy_policy", "epsilon_greedy",
+    "bellman_backup", "solve_bellman", "policy_evaluation", "q_from_v", "value_iteration",
+    "TDResult", "td0", "ControlResult", "sarsa", "q_learning", "sarsa_update", "q_learning_update",
+    "greedy_path", "PavlovianResult", "conditioning_rewards", "pavlovian_td",
+    "draw_values", "draw_paths",
+]
+
+ACTIONS = ("up", "right", "down", "left")
+MOVES = np.array([[-1, 0], [0, 1], [1, 0], [0, -1]])      # (Δrow, Δcol) of each action
+
+
+# --------------------------------------------------------------------------------------------
+# Environments
+# --------------------------------------------------------------------------------------------
+
+class TabularEnv:
+    """A deterministic tabular world on a grid, with the model needed by dynamic programming.
+
+    ``next_state[s, a]`` and ``reward[s, a]`` give the (deterministic) transition; ``terminal[s]``
+    marks absorbing states (value 0, episode ends on entering them). ``start`` is the start state, or
+    ``None`` for a start drawn uniformly from the non-terminal states (then ``reset`` needs ``rng``).
+
+    Use it like a Gymnasium environment::
+
+        state, info = env.reset()
+        state, reward, terminated, truncated, info = env.step(action)
+    """
+
+    def __init__(self, shape, next_state, reward, terminal, start=None, name="tabular world"):
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.next_state = np.asarray(next_state, dtype=int)
+        self.reward = np.asarray(reward, dtype=float)
+        self.terminal = np.asarray(terminal, dtype=bool)
+        self.n_states, self.n_actions = self.next_state.shape
+        if self.n_states != self.shape[0] * self.shape[1]:
+            raise ValueError(f"shape {self.shape} does not match {self.n_states} states")
+        self.start = None if start is None else int(start)
+        self.name = name
+        self.state: int | None = None
+
+    # --- the model, for dynamic programming --------------------------------------------------
+    @property
+    def P(self) -> np.ndarray:
+        """p(s'|s, a) as an (S, A, S) array; terminal states loop on themselves."""
+        P = np.zeros((self.n_states, self.n_actions, self.n_states))
+        s, a = np.indices(self.next_state.shape)
+        P[s, a, self.next_state] = 1.0
+        t = np.flatnonzero(self.terminal)
+        P[t] = 0.0
+        P[t, :, t] = 1.0
+        return P
+
+    @property
+    def R(self) -> np.ndarray:
+        """Expected reward r(s, a) as an (S, A) array; zero in terminal states."""
+        return np.where(self.terminal[:, None], 0.0, self.reward)
+
+    # --- the Gymnasium-style interface -------------------------------------------------------
+    def reset(self, rng: np.random.Generator | None = None):
+        """Start an episode; returns ``(state, info)``."""
+        if self.start is None:
+            rng = as_rng(rng)
+            self.state = int(rng.choice(np.flatnonzero(~self.terminal)))
+        else:
+            self.state = self.start
+        return self.state, {}
+
+    def step(self, action):
+        """Take ``action``; returns ``(state, reward, terminated, truncated, info)``."""
+        if self.state is None:
+            raise RuntimeError("call reset() before step()")
+        if isinstance(action, bool) or not isinstance(action, (int, np.integer)) \
+                or not 0 <= action < self.n_actions:
+            raise ValueError(f"action must be an integer in 0..{self.n_actions - 1} "
+                             f"({', '.join(ACTIONS)}); got {action!r}")
+        s = self.state
+        self.state = int(self.next_state[s, action])
+        return self.state, float(self.reward[s, action]), bool(self.terminal[self.state]), False, {}
+
+    def coords(self, s):
+        """(row, col) of state ``s`` (ints), or of an array of states (two arrays)."""
+        if np.ndim(s) == 0:
+            return tuple(int(v) for v in divmod(int(s), self.shape[1]))
+        return np.divmod(np.asarray(s), self.shape[1])
+
+    def __repr__(self):
+        return f"<{self.name}: {self.shape[0]}×{self.shape[1]}, {self.n_states} states>"
+
+
+def _grid_moves(shape):
+    """Next state of every (s, a) on an open grid where a move off the grid stays put, and the bump mask."""
+    rows, cols = shape
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    nr = r[:, None] + MOVES[:, 0]
+    nc = c[:, None] + MOVES[:, 1]
+    off = (nr < 0) | (nr >= rows) | (nc < 0) | (nc >= cols)
+    nxt = np.where(off, np.arange(rows * cols)[:, None], nr.clip(0, rows - 1) * cols + nc.clip(0, cols - 1))
+    return nxt, off
+
+
+class GridWorld(TabularEnv):
+    """The 5 × 5 gridworld of Sutton & Barto (2018), Example 3.5 (a continuing task).
+
+    Moving off the grid leaves the agent in place with reward −1; every action from A = (0, 1)
+    gives +10 and jumps to A' = (4, 1); from B = (0, 3) every action gives +5 and jumps to
+    B' = (2, 3); all other moves give 0. With γ = 0.9 the random policy's values are Figure 3.2
+    and the optimal values Figure 3.5.
+    """
+
+    A, A_PRIME, B, B_PRIME = (0, 1), (4, 1), (0, 3), (2, 3)
+
+    def __init__(self):
+        nxt, off = _grid_moves((5, 5))
+        reward = np.where(off, -1.0, 0.0)
+        for (src, dst, r) in ((self.A, self.A_PRIME, 10.0), (self.B, self.B_PRIME, 5.0)):
+            s = src[0] * 5 + src[1]
+            nxt[s] = dst[0] * 5 + dst[1]
+            reward[s] = r
+        super().__init__((5, 5), nxt, reward, np.zeros(25, bool), start=0,
+                         name="GridWorld (Sutton & Barto Example 3.5)")
+
+
+class SmallGridWorld(TabularEnv):
+    """The 4 × 4 gridworld of Sutton & Barto (2018), Example 4.1 (episodic, undiscounted).
+
+    The corners 0 and 15 are terminal (the book's single terminal state drawn twice); every move
+    gives −1, and a move off the grid leaves the state unchanged. Episodes start in a random
+    non-terminal state. With γ = 1 the random policy's values are Figure 4.1 (k = ∞): −14 … −22.
+    """
+
+    def __init__(self):
+        nxt, _ = _grid_moves((4, 4))
+        terminal = np.zeros(16, bool)
+        terminal[[0, 15]] = True
+        super().__init__((4, 4), nxt, -np.ones((16, 4)), terminal, start=None,
+                         name="SmallGridWorld (Sutton & Barto Example 4.1)")
+
+
+class CliffWalking(TabularEnv):
+    """Cliff walking, Sutton & Barto (2018), Example 6.6 (episodic, undiscounted).
+
+    A 4 × 12 grid; start S in the bottom-left corner, goal G in the bottom-right. Every move gives −1,
+    except stepping into the cliff (the bottom row between S and G): −100 and back to S. The cliff
+    cells themselves are never occupied (``env.cliff`` marks them). The optimal path runs along the
+    cliff edge: 13 steps, return −13.
+    """
+
+    def __init__(self, rows: int = 4, cols: int = 12):
+        rows = positive_int(rows, name="rows", minimum=2)
+        cols = positive_int(cols, name="cols", minimum=3)
+        nxt, _ = _grid_moves((rows, cols))
+        start, goal = (rows - 1) * cols, rows * cols - 1
+        cliff = np.zeros(rows * cols, bool)
+        cliff[start + 1:goal] = True
+        reward = np.where(cliff[nxt], -100.0, -1.0)
+        nxt = np.where(cliff[nxt], start, nxt)
+        terminal = np.zeros(rows * cols, bool)
+        terminal[goal] = True
+        super().__init__((rows, cols), nxt, reward, terminal, start=start,
+                         name="CliffWalking (Sutton & Barto Example 6.6)")
+        self.cliff = cliff
+        self.goal = goal
+
+
+# --------------------------------------------------------------------------------------------
+# Policies
+# --------------------------------------------------------------------------------------------
+
+def random_policy(env: TabularEnv) -> np.ndarray:
+    """The equiprobable random policy π(a|s) = 1/|A|, an (S, A) array."""
+    return np.full((env.n_states, env.n_actions), 1.0 / env.n_actions)
+
+
+def greedy_policy(Q, tol: float = 1e-9) -> np.ndarray:
+    """π(a|s) spread evenly over the actions within ``tol`` of max_a Q(s, a), an (S, A) array."""
+    Q = as_array(Q, name="Q", ndim=2)
+    best = Q >= Q.max(axis=1, keepdims=True) - tol
+    return best / best.sum(axis=1, keepdims=True)
+
+
+def epsilon_greedy(Q_s, epsilon: float, rng: np.random.Generator) -> np.ndarray:
+    """Choose actions ε-greedily from action values ``Q_s`` of shape (..., A).
+
+    With probability ε a uniformly random action, otherwise an action maximising Q_s, ties broken
+    at random (so that an all-zero initial Q does not always pick action 0). Returns integer actions
+    of shape ``Q_s.shape[:-1]``.
+    """
+    Q_s = as_array(Q_s, name="Q_s", ndim=None)
+    epsilon = in_range(epsilon, 0.0, 1.0, name="epsilon")
+    return _egreedy(Q_s, epsilon, as_rng(rng))
+
+
+def _egreedy(Q_s, epsilon, rng):
+    best = Q_s == Q_s.max(axis=-1, keepdims=True)
+    greedy = np.argmax(best * (rng.random(Q_s.shape) + 1e-12), axis=-1)
+    if epsilon == 0:
+        return greedy
+    explore = rng.random(greedy.shape) < epsilon
+    return np.where(explore, rng.integers(Q_s.shape[-1], size=greedy.shape), greedy)
+
+
+# --------------------------------------------------------------------------------------------
+# Dynamic programming (Sutton & Barto chapters 3 and 4)
+# --------------------------------------------------------------------------------------------
+
+def _model(P, R, pi=None):
+    P = as_array(P, name="P", ndim=3)
+    S, A, S2 = P.shape
+    if S2 != S:
+        raise ValueError(f"P must have shape (S, A, S); got {P.shape}")
+    if np.any(P < 0) or not np.allclose(P.sum(axis=2), 1.0, atol=1e-8):
+        raise ValueError("P[s, a] must be a probability distribution over next states (rows ≥ 0 summing to 1)")
+    R = as_array(R, name="R", ndim=2)
+    if R.shape != (S, A):
+        raise ValueError(f"R must have shape (S, A) = {(S, A)}; got {R.shape}")
+    if pi is None:
+        return P, R
+    pi = as_array(pi, name="pi", ndim=2)
+    if pi.shape != (S, A):
+        raise ValueError(f"pi must have shape (S, A) = {(S, A)}; got {pi.shape}")
+    if np.any(pi < 0) or not np.allclose(pi.sum(axis=1), 1.0, atol=1e-8):
+        raise ValueError("pi[s] must be a probability distribution over actions (rows ≥ 0 summing to 1)")
+    return P, R, pi
+
+
+def _gamma(gamma):
+    return in_range(gamma, 0.0, 1.0, name="gamma")
+
+
+def bellman_backup(P, R, pi, v, gamma: float) -> np.ndarray:
+    """One synchronous sweep of the Bellman expectation equation (Sutton & Barto eq. 4.5):
+
+        v_{k+1}(s) = Σ_a π(a|s) [ r(s, a) + γ Σ_s' p(s'|s, a) v_k(s') ].
+    """
+    P, R, pi = _model(P, R, pi)
+    v = as_array(v, name="v", ndim=1)
+    return np.einsum("sa,sa->s", pi, R + _gamma(gamma) * P @ v)
+
+
+def solve_bellman(P, R, pi, gamma: float, terminal=None) -> np.ndarray:
+    """v_π exactly, from the linear Bellman equation v = r_π + γ P_π v  ⇒  v = (I − γ P_π)⁻¹ r_π.
+
+    r_π(s) = Σ_a π(a|s) r(s, a) and P_π(s, s') = Σ_a π(a|s) p(s'|s, a) (Sutton & Barto eq. 3.14).
+    ``terminal`` (optional bool mask) pins v = 0 there, which makes the system solvable for γ = 1 when
+    every state reaches a terminal state under π.
+    """
+    P, R, pi = _model(P, R, pi)
+    gamma = _gamma(gamma)
+    r_pi = np.einsum("sa,sa->s", pi, R)
+    P_pi = np.einsum("sa,sat->st", pi, P)
+    if terminal is not None:
+        terminal = np.asarray(terminal, dtype=bool)
+        r_pi = np.where(terminal, 0.0, r_pi)
+        P_pi = np.where(terminal[:, None], 0.0, P_pi)
+    M = np.eye(P.shape[0]) - gamma * P_pi
+    try:
+        return np.linalg.solve(M, r_pi)
+    except np.linalg.LinAlgError:
+        raise ValueError("I − γP_π is singular: with γ = 1 every state must reach a terminal state "
+                         "(pass terminal=...)") from None
+
+
+def policy_evaluation(env: TabularEnv, pi, gamma: float, theta: float = 1e-10,
+                      max_sweeps: int = 100_000):
+    """Iterative policy evaluation (Sutton & Barto §4.1): sweep ``bellman_backup`` from v = 0 until
+    max_s |v_{k+1}(s) − v_k(s)| < θ. Returns ``(v, sweeps)``.
+    """
+    P, R, pi = _model(env.P, env.R, pi)
+    gamma = _gamma(gamma)
+    theta = positive(theta, name="theta")
+    max_sweeps = positive_int(max_sweeps, name="max_sweeps")
+    v = np.zeros(env.n_states)
+    for k in range(1, max_sweeps + 1):
+        v_new = np.einsum("sa,sa->s", pi, R + gamma * P @ v)
+        if np.max(np.abs(v_new - v)) < theta:
+            return v_new, k
+        v = v_new
+    return v, max_sweeps
+
+
+def q_from_v(env: TabularEnv, v, gamma: float) -> np.ndarray:
+    """q(s, a) = r(s, a) + γ Σ_s' p(s'|s, a) v(s'), an (S, A) array."""
+    return env.R + _gamma(gamma) * env.P @ as_array(v, name="v", ndim=1)
+
+
+def value_iteration(env: TabularEnv, gamma: float, theta: float = 1e-10, max_sweeps: int = 100_000):
+    """Value iteration (Sutton & Barto §4.4): v_{k+1}(s) = max_a [r(s, a) + γ Σ_s' p(s'|s, a) v_k(s')].
+
+    Returns ``(v_star, pi_star, sweeps)`` with π* greedy with respect to v* (ties shared evenly).
+    """
+    gamma = _gamma(gamma)
+    theta = positive(theta, name="theta")
+    max_sweeps = positive_int(max_sweeps, name="max_sweeps")
+    P, R = env.P, env.R
+    v = np.zeros(env.n_states)
+    for k in range(1, max_sweeps + 1):
+        v_new = (R + gamma * P @ v).max(axis=1)
+        if np.max(np.abs(v_new - v)) < theta:
+            v = v_new
+            break
+        v = v_new
+    return v, greedy_policy(R + gamma * P @ v, tol=1e-6), k
+
+
+# --------------------------------------------------------------------------------------------
+# Temporal-difference learning, vectorised across independent runs
+# --------------------------------------------------------------------------------------------
+
+def _episode_args(env, n_episodes, n_runs, alpha, gamma, rng, max_steps):
+    if not isinstance(env, TabularEnv):
+        raise TypeError(f"env must be a coursekit.rl.TabularEnv; got {type(env).__name__}")
+    if not env.terminal.any():
+        raise ValueError(f"{env.name} is a continuing task; TD learning here needs episodes "
+                         "(an environment with terminal states)")
+    return (positive_int(n_episodes, name="n_episodes"), positive_int(n_runs, name="n_runs"),
+            in_range(alpha, 0.0, 1.0, name="alpha", closed="right"), _gamma(gamma), as_rng(rng),
+            positive_int(max_steps, name="max_steps"))
+
+
+def _starts(env, n, rng):
+    if env.start is not None:
+        return np.full(n, env.start)
+    return rng.choice(np.flatnonzero(~env.terminal), size=n)
+
+
+@dataclass
+class TDResult:
+    """TD(0) estimates ``V`` (n_runs, S) and their history ``V_history`` (n_runs, n_episodes + 1, S)."""
+    V: np.ndarray
+    V_history: np.ndarray = field(repr=False)
+
+
+def td0(env: TabularEnv, pi, n_episodes: int, alpha: float, gamma: float = 1.0, *,
+        rng: np.random.Generator, n_runs: int = 1, max_steps: int = 1_000_000) -> TDResult:
+    """Tabular TD(0) prediction of v_π (Sutton & Barto §6.1, eq. 6.2):
+
+        V(S_t) ← V(S_t) + α [R_{t+1} + γ V(S_{t+1}) − V(S_t)],
+
+    ``n_runs`` independent runs advance together as one array; each run starts its next episode as
+    soon as its current one ends, and stops learning after ``n_episodes`` episodes.
+    """
+    n_episodes, n_runs, alpha, gamma, rng, max_steps = _episode_args(env, n_episodes, n_runs, alpha,
+                                                                     gamma, rng, max_steps)
+    _, _, pi = _model(env.P, env.R, pi)
+    cum = np.cumsum(pi, axis=1)
+    S, A = env.n_states, env.n_actions
+    runs = np.arange(n_runs)
+    base = runs * S
+    V = np.zeros((n_runs, S))
+    Vflat = V.ravel()                                   # V of run k, state s at k·S + s
+    next_state, reward = env.next_state.ravel(), env.reward.ravel()
+    hist = np.zeros((n_runs, n_episodes + 1, S))
+    done_eps = np.zeros(n_runs, int)
+    step_size = np.full(n_runs, alpha)
+    s = _starts(env, n_runs, rng)
+    block, i = 256, 256
+    for _ in range(max_steps):
+        if i == block:
+            u, i = rng.random((block, n_runs, 1)), 0
+        a = np.minimum((u[i] > cum[s]).sum(axis=1), A - 1)     # a ~ π(·|s)
+        i += 1
+        sa = s * A + a
+        s2, r = next_state[sa], reward[sa]
+        end = env.terminal[s2]
+        idx = base + s
+        v = Vflat[idx]
+        Vflat[idx] = v + step_size * (r + gamma * np.where(end, 0.0, Vflat[base + s2]) - v)
+        if end.any():
+            k = np.flatnonzero(end & (step_size > 0))
+            done_eps[k] += 1
+            hist[k, done_eps[k]] = V[k]
+            step_size[done_eps >= n_episodes] = 0.0
+            if not step_size.any():
+                break
+            k = np.flatnonzero(end)
+            s2[k] = _starts(env, k.size, rng)
+        s = s2
+    else:
+        raise RuntimeError(f"td0 did not finish {n_episodes} episodes within max_steps={max_steps}")
+    return TDResult(V, hist)
+
+
+@dataclass
+class ControlResult:
+    """Learned ``Q`` (n_runs, S, A); ``returns`` and ``lengths`` (n_runs, n_episodes): the sum of
+    rewards and the number of steps of every episode while learning (ε-greedy, online)."""
+    Q: np.ndarray
+    returns: np.ndarray
+    lengths: np.ndarray
+
+
+class _Randoms:
+    """Random numbers for ε-greedy choices drawn in blocks of steps (fewer, larger calls to ``rng``)."""
+
+    def __init__(self, rng, n_runs, n_actions, epsilon, block=256):
+        self.rng, self.shape, self.epsilon, self.block = rng, (n_runs, n_actions), epsilon, block
+        self.i = block
+
+    def next(self):
+        if self.i == self.block:
+            R, A = self.shape
+            self.tie = self.rng.random((self.block, R, A)) + 1e-12
+            self.explore = self.rng.random((self.block, R)) < self.epsilon
+            self.random_action = self.rng.integers(A, size=(self.block, R))
+            self.i = 0
+        i, self.i = self.i, self.i + 1
+        return self.tie[i], self.explore[i], self.random_action[i]
+
+
+def _choose(Q_s, m, tie, explore, random_action):
+    """ε-greedy actions from rows Q_s with maxima m, ties broken by the random keys ``tie``."""
+    greedy = np.argmax((Q_s == m[:, None]) * tie, axis=1)
+    return np.where(explore, random_action, greedy)
+
+
+def _control(env, method, n_episodes, alpha, epsilon, gamma, rng, n_runs, max_steps):
+    n_episodes, n_runs, alpha, gamma, rng, max_steps = _episode_args(env, n_episodes, n_runs, alpha,
+                                                                     gamma, rng, max_steps)
+    epsilon = in_range(epsilon, 0.0, 1.0, name="epsilon")
+    S, A = env.n_states, env.n_actions
+    runs = np.arange(n_runs)
+    base = runs * S                                  # Q of run k, state s is row k·S + s of Qf
+    Qf = np.zeros((n_runs * S, A))
+    returns = np.zeros((n_runs, n_episodes))
+    lengths = np.zeros((n_runs, n_episodes), int)
+    ep = np.zeros(n_runs, int)
+    G = np.zeros(n_runs)
+    steps = np.zeros(n_runs, int)
+    draws = _Randoms(rng, n_runs, A, epsilon)
+    next_state, reward = env.next_state.ravel(), env.reward.ravel()     # indexed by s·A + a
+    Qflat = Qf.ravel()                                                  # indexed by (k·S + s)·A + a
+    s = _starts(env, n_runs, rng)
+    Q_s = Qf[base + s]
+    a = _choose(Q_s, Q_s.max(axis=1), *draws.next())
+    step_size = np.full(n_runs, alpha)
+    for _ in range(max_steps):
+        sa = s * A + a
+        s2, r = next_state[sa], reward[sa]
+        end = env.terminal[s2]
+        rows2 = base + s2
+        Q_s2 = Qf[rows2]
+        m = Q_s2.max(axis=1)
+        a2 = _choose(Q_s2, m, *draws.next())
+        # SARSA (on-policy) bootstraps from the action actually taken next; Q-learning from the greedy one
+        nxt = Q_s2[runs, a2] if method == "sarsa" else m
+        idx = (base + s) * A + a
+        q = Qflat[idx]
+        Qflat[idx] = q + step_size * (r + gamma * np.where(end, 0.0, nxt) - q)
+        G += r
+        steps += 1
+        if end.any():
+            k = np.flatnonzero(end & (step_size > 0))
+            returns[k, ep[k]] = G[k]
+            lengths[k, ep[k]] = steps[k]
+            ep[k] += 1
+            step_size[ep >= n_episodes] = 0.0        # a run that has finished stops learning
+            if not step_size.any():
+                break
+            G[end], steps[end] = 0.0, 0
+            k = np.flatnonzero(end)
+            s2[k] = _starts(env, k.size, rng)
+            Q_new = Qf[base[k] + s2[k]]
+            tie, explore, random_action = draws.next()
+            a2[k] = _choose(Q_new, Q_new.max(axis=1), tie[k], explore[k], random_action[k])
+        s, a = s2, a2
+    else:
+        raise RuntimeError(f"{method} did not finish {n_episodes} episodes within max_steps={max_steps}")
+    return ControlResult(Qf.reshape(n_runs, S, A), returns, lengths)
+
+
+def sarsa(env: TabularEnv, n_episodes: int, alpha: float = 0.5, epsilon: float = 0.1,
+          gamma: float = 1.0, *, rng: np.random.Generator, n_runs: int = 1,
+          max_steps: int = 10_000_000) -> ControlResult:
+    """SARSA, on-policy TD control (Sutton & Barto §6.4, eq. 6.7), with ε-greedy actions:
+
+        Q(S, A) ← Q(S, A) + α [R + γ Q(S', A') − Q(S, A)],   A' the ε-greedy action taken next.
+
+    Q starts at 0. ``n_runs`` independent runs advance together as one array (see :func:`td0`);
+    ``max_steps`` bounds the number of such joint steps, a guard against a run that never ends.
+    """
+    return _control(env, "sarsa", n_episodes, alpha, epsilon, gamma, rng, n_runs, max_steps)
+
+
+def q_learning(env: TabularEnv, n_episodes: int, alpha: float = 0.5, epsilon: float = 0.1,
+               gamma: float = 1.0, *, rng: np.random.Generator, n_runs: int = 1,
+               max_steps: int = 10_000_000) -> ControlResult:
+    """Q-learning, off-policy TD control (Watkins 1989; Sutton & Barto §6.5, eq. 6.8):
+
+        Q(S, A) ← Q(S, A) + α [R + γ max_a Q(S', a) − Q(S, A)],
+
+    behaving ε-greedily but learning the greedy policy's values. Q starts at 0; runs as in :func:`sarsa`.
+    """
+    return _control(env, "q", n_episodes, alpha, epsilon, gamma, rng, n_runs, max_steps)
+
+
+def sarsa_update(Q, s, a, r, s_next, a_next, alpha, gamma, terminal=False) -> np.ndarray:
+    """One SARSA update on a copy of ``Q`` (S, A): target r + γ Q(s', a') (just r if s' is terminal)."""
+    Q = as_array(Q, name="Q", ndim=2).copy()
+    target = r + (0.0 if terminal else gamma * Q[s_next, a_next])
+    Q[s, a] += alpha * (target - Q[s, a])
+    return Q
+
+
+def q_learning_update(Q, s, a, r, s_next, alpha, gamma, terminal=False) -> np.ndarray:
+    """One Q-learning update on a copy of ``Q`` (S, A): target r + γ max_a Q(s', a) (just r if terminal)."""
+    Q = as_array(Q, name="Q", ndim=2).copy()
+    target = r + (0.0 if terminal else gamma * Q[s_next].max())
+    Q[s, a] += alpha * (target - Q[s, a])
+    return Q
+
+
+def greedy_path(env: TabularEnv, Q, max_steps: int = 100) -> np.ndarray:
+    """States visited by the greedy policy argmax_a Q(s, a) from the start state (ties: first action),
+    until a terminal state or ``max_steps`` steps."""
+    Q = as_array(Q, name="Q", ndim=2)
+    s = env.start if env.start is not None else int(np.flatnonzero(~env.terminal)[0])
+    path = [s]
+    for _ in range(positive_int(max_steps, name="max_steps")):
+        s = int(env.next_state[s, int(np.argmax(Q[s]))])
+        path.append(s)
+        if env.terminal[s]:
+            break
+    return np.array(path)
+
+
+# --------------------------------------------------------------------------------------------
+# TD learning as a model of dopamine (Schultz, Dayan & Montague 1997)
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class PavlovianResult:
+    """``delta[n, t]``: TD error at time t of trial n (the model's dopamine signal); ``V[n, t]``: the
+    prediction at time t at the start of trial n; ``w``: the final weights (one per time since the
+    stimulus, the complete serial-compound representation)."""
+    delta: np.ndarray
+    V: np.ndarray
+    w: np.ndarray
+
+
+def conditioning_rewards(n_trials: int, n_steps: int, t_reward: int, reward: float = 1.0,
+                         omit=()) -> np.ndarray:
+    """An (n_trials, n_steps) reward schedule: ``reward`` at ``t_reward`` on every trial except those
+    listed in ``omit`` (probe trials where the expected reward does not come)."""
+    n_trials = positive_int(n_trials, name="n_trials")
+    n_steps = positive_int(n_steps, name="n_steps", minimum=2)
+    if not 0 <= t_reward < n_steps:
+        raise ValueError(f"t_reward must be in 0..{n_steps - 1}; got {t_reward}")
+    r = np.zeros((n_trials, n_steps))
+    r[:, t_reward] = reward
+    r[list(omit), t_reward] = 0.0
+    return r
+
+
+def pavlovian_td(rewards, t_stimulus: int, alpha: float = 0.2, gamma: float = 1.0) -> PavlovianResult:
+    """TD learning of a Pavlovian trial: stimulus at ``t_stimulus``, rewards ``rewards[n, t]``.
+
+    The stimulus is represented by a tapped delay line (one feature x_i(t) = 1 when t − t_stimulus = i),
+    so the prediction is V(t) = w_{t − t_stimulus} after the stimulus and 0 before it. The TD error
+
+        δ(t) = r(t) + γ V(t) − V(t − 1)
+
+    is the model's dopamine signal (Schultz, Dayan & Montague 1997; Montague, Dayan &
+    Sejnowski 1996), and the weight of the feature active at t − 1 learns w ← w + α δ(t). Because each
+    feature is active at one time step only, a whole trial's errors follow from the weights at its
+    start, so each trial is one vectorised step (a loop over trials only).
+    """
+    rewards = as_array(rewards, name="rewards", ndim=2)
+    n_trials, T = rewards.shape
+    if not (isinstance(t_stimulus, (int, np.integer)) and 0 <= t_stimulus < T - 1):
+        raise ValueError(f"t_stimulus must be an integer in 0..{T - 2}; got {t_stimulus!r}")
+    alpha = in_range(alpha, 0.0, 1.0, name="alpha", closed="right")
+    gamma = _gamma(gamma)
+    w = np.zeros(T - t_stimulus)
+    deltas, values = np.zeros((n_trials, T)), np.zeros((n_trials, T))
+    for n in range(n_trials):
+        V = np.concatenate([np.zeros(t_stimulus), w])              # V(0 .. T−1)
+        V_prev = np.concatenate([[0.0], V[:-1]])                   # V(t − 1), with V(−1) = 0
+        delta = rewards[n] + gamma * V - V_prev                    # w[-1] is never updated: V(T − 1) = 0
+        w[:-1] += alpha * delta[t_stimulus + 1:]                   # feature active at t − 1
+        deltas[n], values[n] = delta, V
+    return PavlovianResult(deltas, values, w)
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing
+# --------------------------------------------------------------------------------------------
+
+def draw_values(ax, env: TabularEnv, v, fmt: str = "{:.1f}", cmap: str = "viridis", title: str = "",
+                vmin: float | None = None, vmax: float | None = None):
+    """Draw state values ``v`` on the grid, each cell annotated with its value (colour range vmin…vmax,
+    by default the range of ``v``)."""
+    grid = np.asarray(v, dtype=float).reshape(env.shape)
+    lo = grid.min() if vmin is None else vmin
+    hi = grid.max() if vmax is None else vmax
+    if hi <= lo:
+        lo, hi = lo - 1, hi + 1
+    ax.imshow(grid, cmap=cmap, vmin=lo, vmax=hi)
+    for (i, j), value in np.ndenumerate(grid):
+        dark = (value - lo) / (hi - lo) < 0.5                 # white text on the dark half of the map
+        ax.text(j, i, fmt.format(value).replace("-", "−"), ha="center", va="center", fontsize=8,
+                color="white" if dark else "black")
+    ax.set(xticks=range(env.shape[1]), yticks=range(env.shape[0]), xlabel="column", ylabel="row", title=title)
+    ax.grid(False)
+    return ax
+
+
+def draw_paths(ax, env: CliffWalking, paths: dict, colors=None):
+    """Draw the cliff-walking grid (cliff shaded) and state sequences ``{label: states}`` on it."""
+    rows, cols = env.shape
+    cliff = getattr(env, "cliff", np.zeros(env.n_states, bool)).reshape(env.shape)
+    ax.imshow(cliff, cmap="Greys", vmin=0, vmax=1.5, extent=(-0.5, cols - 0.5, rows - 0.5, -0.5))
+    for k, (label, states) in enumerate(paths.items()):
+        r, c = env.coords(states)
+        offset = 0.12 * (k - (len(paths) - 1) / 2)
+        kw = {} if colors is None else {"color": colors[k]}
+        ax.plot(c + offset, r + offset, "o-", ms=3, label=f"{label} ({len(states) - 1} steps)", **kw)
+    r0, c0 = env.coords(env.start)
+    ax.text(c0, r0 + 0.3, "S", ha="center", fontsize=10, weight="bold")
+    if hasattr(env, "goal"):
+        rg, cg = env.coords(env.goal)
+        ax.text(cg, rg + 0.3, "G", ha="center", fontsize=10, weight="bold")
+    ax.set(xticks=range(cols), yticks=range(rows), xlabel="column", ylabel="row",
+           xlim=(-0.5, cols - 0.5), ylim=(rows - 0.5, -0.5))
+    ax.set_aspect("equal")
+    return ax
