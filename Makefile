@@ -23,14 +23,23 @@ $(STAMP): pyproject.toml constraints.txt
 $(VENDOR): book/vendor/package.json book/vendor/package-lock.json
 	bash book/vendor/fetch.sh
 
-book: $(STAMP) $(VENDOR)
+# Jupyter Book caches executed notebooks by their code and Sphinx rebuilds only changed pages; a change
+# to coursekit must invalidate both.
+CACHE_STAMP := _build/.coursekit-sources
+$(CACHE_STAMP): $(shell find src -name '*.py' -o -name '*.csv')
+	rm -rf _build/.jupyter_cache _build/.doctrees
+	@mkdir -p _build && touch $@
+
+book: $(STAMP) $(VENDOR) $(CACHE_STAMP)
 	COURSEKIT_STRICT=1 $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The site is at $(CURDIR)/_build/html/index.html"
 
 student: $(STAMP)
 	$(BIN)/coursekit student notebooks/*.ipynb --out _student
 
+# Two pytest workers on two cores: one BLAS thread each, or small matrix products oversubscribe the CPU.
 test: book student
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval-lax notebooks _student tests
 
 bench: $(STAMP)

@@ -711,10 +711,8 @@ def animate_tracks(tracks, *, n_frames: int = 30, size: float = 3.0, dpi: int = 
     in ``unit`` instead of tick labels (redrawing text dominates the cost of a frame). Returns an
     ``IPython.display.HTML``; make it the last expression of a cell.
     """
-    import matplotlib as mpl
     import matplotlib.pyplot as plt
     from matplotlib import animation
-    from IPython.display import HTML
 
     from . import plotting
 
@@ -752,11 +750,4 @@ def animate_tracks(tracks, *, n_frames: int = 30, size: float = 3.0, dpi: int = 
         return lines + [dots]
 
     anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=100, blit=False)
-    saved_dpi = mpl.rcParams["savefig.dpi"]
-    mpl.rcParams["savefig.dpi"] = dpi                        # to_jshtml saves frames at savefig.dpi
-    try:
-        html = anim.to_jshtml(default_mode="loop")
-    finally:
-        mpl.rcParams["savefig.dpi"] = saved_dpi
-        plt.close(fig)
-    return HTML(html)
+    return plotting.animation_html(anim, dpi=dpi)

@@ -11,7 +11,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["COLORS", "STYLE", "apply_style", "figure", "image_grid", "log_error", "beside_paper"]
+__all__ = ["COLORS", "STYLE", "apply_style", "figure", "image_grid", "log_error", "beside_paper", "animation_html"]
 
 # Colour-blind-safe palette (Okabe & Ito 2008), in the order lines are drawn.
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -89,3 +89,34 @@ def beside_paper(rows, title: str = "Reproduced"):
     for quantity, paper, here in rows:
         lines.append(f"| {quantity} | {paper} | {here} |")
     return Markdown("\n".join(lines))
+
+
+# matplotlib's animation player draws its buttons with Font Awesome 4 from a CDN, which breaks offline
+# (and on the offline website). Plain Unicode symbols need nothing.
+_PLAYER_ICONS = {
+    "fa fa-play fa-flip-horizontal": "◀", "fa fa-play": "▶", "fa fa-pause": "❚❚",
+    "fa fa-fast-backward": "⏮", "fa fa-step-backward": "◀❙", "fa fa-step-forward": "❙▶",
+    "fa fa-fast-forward": "⏭", "fa fa-minus": "−", "fa fa-plus": "+",
+}
+
+
+def animation_html(anim, dpi: int = 72, fps: float | None = None):
+    """An animation as a self-contained HTML player that works offline; closes its figure.
+
+    ``dpi`` sets the frames' resolution (keep it low: every frame is an embedded PNG). Returns an
+    ``IPython.display.HTML``; make it the last expression of a cell.
+    """
+    import re
+
+    from IPython.display import HTML
+
+    saved = mpl.rcParams["savefig.dpi"]
+    mpl.rcParams["savefig.dpi"] = dpi   # not rc_context: leaving one can switch the inline backend off
+    try:
+        html = anim.to_jshtml(fps=fps, default_mode="loop")
+    finally:
+        mpl.rcParams["savefig.dpi"] = saved
+        plt.close(anim._fig)
+    html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', "", html)
+    html = re.sub(r'<i class="(fa [^"]*)"></i>', lambda m: _PLAYER_ICONS.get(m.group(1), "•"), html)
+    return HTML(html)
