@@ -30,8 +30,9 @@ $(CACHE_STAMP): $(shell find src -name '*.py' -o -name '*.csv')
 	rm -rf _build/.jupyter_cache _build/.doctrees
 	@mkdir -p _build && touch $@
 
+# Progress bars are for people running notebooks, not for the printed page: TQDM_DISABLE=1.
 book: $(STAMP) $(VENDOR) $(CACHE_STAMP)
-	COURSEKIT_STRICT=1 $(BIN)/jupyter-book build . -W -n --keep-going
+	COURSEKIT_STRICT=1 TQDM_DISABLE=1 $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The site is at $(CURDIR)/_build/html/index.html"
 
 student: $(STAMP)

@@ -112,7 +112,10 @@ def test_page_loads_offline_with_images_math_and_links(browser, server, path):
             assert errors == 0, f"{path}: {errors} equations failed to typeset"
         # Static widgets: where the page carries widget state, the widget manager must render it.
         if page.evaluate("document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-state+json\"]').length"):
-            page.wait_for_selector(".jupyter-widgets, .widget-slider, .widget-dropdown", timeout=20_000)
+            # (a finished tqdm bar leaves a hidden widget behind, so wait for a *visible* control)
+            page.wait_for_function("() => Array.from(document.querySelectorAll('.widget-slider, .widget-dropdown,"
+                                   " .widget-toggle-buttons, .widget-checkbox')).some(e => e.offsetWidth > 0)",
+                                   timeout=20_000)
             page.wait_for_load_state("networkidle")
         # Images: all loaded (scrolling is not needed: Sphinx does not lazy-load).
         broken = page.evaluate("Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
