@@ -1,6 +1,7 @@
 # make book   build the website (creates .venv and vendors the offline JavaScript first)
 # make test   run the whole test suite (package, grader, notebooks, browser)
 # make student   write student notebooks into _student/
+# make grade  grade a folder of submissions (see book/for-instructors.md)
 # make bench  print the benchmark table
 # make clean  remove everything generated
 SHELL := /bin/bash
@@ -17,7 +18,7 @@ env: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[book,test]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[book,test,dask]"
 	@touch $@
 
 $(VENDOR): book/vendor/package.json book/vendor/package-lock.json
@@ -42,6 +43,14 @@ student: $(STAMP)
 test: book student
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval-lax notebooks _student tests
+
+# make grade NOTEBOOK=notebooks/03-backprop.ipynb SUBMISSIONS=submissions OUT=grades [TESTS=private.py]
+NOTEBOOK ?= notebooks/00-matrix-calculus.ipynb
+SUBMISSIONS ?= submissions
+OUT ?= grades
+TESTS ?=
+grade: $(STAMP)
+	$(BIN)/coursekit grade $(NOTEBOOK) $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(TESTS),--tests $(TESTS))
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -60,13 +60,24 @@ def to_plain(x: Any, _budget: list[int] | None = None) -> Any:
                        "return numbers, arrays, strings, lists or dicts")
 
 
+def _numeric_dtype(name: Any) -> np.dtype:
+    """Only plain numeric dtypes come back from a kernel (never, say, a 2 GB void type)."""
+    try:
+        dtype = np.dtype(str(name))
+    except TypeError:
+        raise NotPlainData(f"unknown dtype {str(name)[:40]!r}") from None
+    if dtype.kind not in "biufc" or dtype.itemsize > 16:
+        raise NotPlainData(f"dtype {dtype} is not a plain numeric type")
+    return dtype
+
+
 def from_plain(x: Any) -> Any:
     """Decode what :func:`to_plain` produced."""
     if isinstance(x, list):
         return [from_plain(v) for v in x]
     if isinstance(x, dict):
         if "__ndarray__" in x:
-            dtype = np.dtype(x["dtype"])
+            dtype = _numeric_dtype(x["dtype"])
             if dtype.kind == "c":
                 re, im = x["__ndarray__"]
                 return (np.asarray(re) + 1j * np.asarray(im)).astype(dtype).reshape(x["shape"])

@@ -166,7 +166,10 @@ def judge(name: str, payload: str, seed: int, points: float = 1, reveal: bool | 
     if status == "not attempted":
         return Verdict(name, "not attempted", 0, points, "Replace the `...` with your answer and run the cell.")
     if status == "error":
-        return Verdict(name, "error", 0, points, f"Your code raised an error: {got.get('error', '')}")
+        error = str(got.get("error", ""))
+        if not reveal:                  # a hidden check's inputs can appear in the exception's text
+            error = error.split(":")[0]
+        return Verdict(name, "error", 0, points, f"Your code raised an error: {error}")
     inputs = chk.inputs(np.random.default_rng(seed))
     try:
         problem = chk.judge(got.get("data"), inputs)

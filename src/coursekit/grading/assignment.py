@@ -1,0 +1,210 @@
+"""What an assignment asks: its checks, their points and answers, read from the instructor notebook.
+
+A ``check("optim.sigmoid", sigmoid, points=2)`` call in a code cell declares a question: the check's
+name, the answer's expression (``sigmoid``, evaluated by name in the executed notebook, so it does
+not matter where the student's cell sits or whether it was retyped), and its points: the
+``points=`` argument, else the cell's metadata ``{"coursekit": {"points": 2}}``, else 1.
+
+A private tests file (``--tests FILE``) adds hidden questions. It is a Python file that calls
+``coursekit.grading.register(name, answer="<name in the notebook>", private=True, inputs=..., ask=...,
+judge=...)``; it may set ``POINTS = {name: points}`` (default 1 point each). It runs in the grader's
+processes only: its ``ask`` too runs there, calling the student's function in the kernel with
+plain data (see :mod:`coursekit.grading.remote`), so the file never reaches a student's kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import registry
+from .markers import make_student_notebook
+
+__all__ = ["AssignmentError", "Question", "Assignment", "read_assignment", "load_private_checks", "ensure_checks"]
+
+
+class AssignmentError(ValueError):
+    """The instructor notebook or private tests file cannot be graded as it is (an instructor's problem)."""
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    expression: str          # the answer, as an expression in the notebook's namespace
+    points: float
+    private: bool = False    # from the private tests file: feedback gives the reason only
+    via_grader: bool = False  # its ask half runs in the grader (checks that do not ship with coursekit)
+    cell: int | None = None  # 1-based cell number in the instructor notebook
+
+
+@dataclass
+class Assignment:
+    name: str                                   # the instructor notebook's stem, e.g. "03-backprop"
+    filename: str                               # e.g. "03-backprop.ipynb"
+    questions: list[Question]
+    student_code: list[str]                     # code cells of the student version (to spot blanks)
+    student_cells: set[str] = field(default_factory=set)   # every student-version cell, normalised
+    tests_text: str | None = None
+    tests_path: str | None = None
+    fingerprint: str = ""                       # changes when anything that affects a grade changes
+
+    @property
+    def max_points(self) -> float:
+        return float(sum(q.points for q in self.questions))
+
+
+def _python(source: str) -> str:
+    """Cell source as plain Python (IPython magics become calls)."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+        return TransformerManager().transform_cell(source)
+    except Exception:
+        return source
+
+
+def _arg(call: ast.Call, position: int, keyword: str):
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    return call.args[position] if len(call.args) > position else None
+
+
+def _is_check(func: ast.expr) -> bool:
+    return (isinstance(func, ast.Name) and func.id == "check") or (isinstance(func, ast.Attribute) and func.attr == "check")
+
+
+def _points(node, default, where: str) -> float:
+    if node is None:
+        value = default
+    else:
+        try:
+            value = ast.literal_eval(node)
+        except ValueError:
+            raise AssignmentError(f"{where}: points must be a number written in the call") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise AssignmentError(f"{where}: points must be a positive number, got {value!r}")
+    return float(value)
+
+
+def find_questions(nb, path: str = "the instructor notebook") -> list[Question]:
+    """Every ``check(name, answer, points=...)`` call in the notebook's code cells, in order."""
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(nb.cells, 1):
+        if cell.cell_type != "code":
+            continue
+        src = _python(cell.source)
+        try:
+            tree = ast.parse(src)
+        except SyntaxError as exc:
+            raise AssignmentError(f"{path}, cell {index}: not valid Python ({exc.msg}, line {exc.lineno})") from None
+        meta = cell.get("metadata", {}).get("coursekit", {})
+        calls = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call) and _is_check(n.func)),
+                       key=lambda n: (n.lineno, n.col_offset))
+        for call in calls:
+            where = f"{path}, cell {index}, line {call.lineno}"
+            name_node, answer = _arg(call, 0, "name"), _arg(call, 1, "answer")
+            if not (isinstance(name_node, ast.Constant) and isinstance(name_node.value, str)) or answer is None:
+                raise AssignmentError(f"{where}: write check(\"module.exercise\", answer, points=...) with the "
+                                      "name as a string")
+            name = name_node.value
+            if name in seen:
+                raise AssignmentError(f"{where}: check {name!r} already appears in cell {seen[name]}; "
+                                      "each question needs a check of its own")
+            seen[name] = index
+            expression = ast.get_source_segment(src, answer) or ast.unparse(answer)
+            questions.append(Question(name, expression, _points(_arg(call, 2, "points"), meta.get("points", 1), where),
+                                      cell=index))
+    return questions
+
+
+_LOCK = threading.Lock()
+_LOADED_FILES: dict[str, list[str]] = {}
+
+
+def ensure_checks(tests_text: str | None, tests_path: str | None) -> None:
+    """Load the public checks (and the private file) in this process, once, before any thread judges.
+
+    (The registry loads lazily and is not thread-safe on first use; a Dask worker starts with nothing.)"""
+    with _LOCK:
+        registry.all_checks()
+    if tests_text:
+        load_private_checks(tests_text, tests_path or "private_tests.py")
+
+
+def load_private_checks(text: str, path: str = "private_tests.py") -> tuple[list[str], dict]:
+    """Run a private tests file (once per process, keyed by its content); return (names, POINTS).
+
+    The names are the checks the file registered or replaced. Runs in the grader's process only.
+    """
+    key = hashlib.sha256(text.encode()).hexdigest()
+    with _LOCK:
+        before = registry.all_checks()           # public checks first: the file may replace one
+        namespace = {"__name__": "coursekit_private_tests", "__file__": path}
+        if key not in _LOADED_FILES:
+            try:
+                exec(compile(text, path, "exec"), namespace)
+            except Exception as exc:
+                raise AssignmentError(f"{path}: {type(exc).__name__}: {exc}") from None
+            names = sorted(n for n, c in registry.all_checks().items() if before.get(n) is not c)
+            _LOADED_FILES[key] = [names, namespace.get("POINTS", {})]
+        names, points = _LOADED_FILES[key]
+        return list(names), dict(points)
+
+
+def read_assignment(instructor, tests=None) -> Assignment:
+    """Read the instructor notebook (and private tests file) into an :class:`Assignment`."""
+    path = Path(instructor)
+    if not path.is_file():
+        raise AssignmentError(f"no instructor notebook at {path}")
+    raw = path.read_bytes()
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception as exc:
+        raise AssignmentError(f"{path} is not a readable notebook: {exc}") from None
+    questions = find_questions(nb, str(path))
+    registry.all_checks()
+    for q in questions:
+        try:
+            registry.get_check(q.name)
+        except KeyError as exc:
+            raise AssignmentError(f"{path}, cell {q.cell}: {exc.args[0]}") from None
+    tests_text = None
+    if tests is not None:
+        tests_path = Path(tests)
+        if not tests_path.is_file():
+            raise AssignmentError(f"no private tests file at {tests_path}")
+        tests_text = tests_path.read_text(encoding="utf-8")
+        names, points = load_private_checks(tests_text, str(tests_path))
+        if not names:
+            raise AssignmentError(f"{tests_path} registers no check; call coursekit.grading.register(...)")
+        by_name = {q.name: q for q in questions}
+        for name in names:
+            chk = registry.get_check(name)
+            if name in by_name:                   # the file replaces a public check: ask it from the grader
+                q = by_name[name]
+                questions[questions.index(q)] = Question(q.name, q.expression, q.points, chk.private, True, q.cell)
+                continue
+            if not chk.answer:
+                raise AssignmentError(f"{tests_path}: check {name!r} needs answer=\"<name in the notebook>\"")
+            questions.append(Question(name, chk.answer, _points(None, points.get(name, 1), f"{tests_path}: {name}"),
+                                      private=chk.private, via_grader=True))
+    if not questions:
+        raise AssignmentError(f"{path} has no check(...) call and no private checks: nothing to grade")
+    student = make_student_notebook(nb, path)
+    fingerprint = hashlib.sha256(raw + (tests_text or "").encode()).hexdigest()
+    return Assignment(
+        name=path.stem, filename=path.name, questions=questions,
+        student_code=[c.source.strip() for c in student.cells if c.cell_type == "code"],
+        student_cells={_norm(c.source) for c in student.cells if _norm(c.source)},
+        tests_text=tests_text, tests_path=str(Path(tests).resolve()) if tests is not None else None,
+        fingerprint=fingerprint)
+
+
+def _norm(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())

@@ -1,0 +1,503 @@
+"""Run one submission in a sandboxed kernel, then ask every check — whatever the cells do.
+
+Built on nbclient: each code cell is run with ``NotebookClient.async_execute_cell`` (errors allowed,
+so one broken cell does not stop the rest) under a per-cell and a per-notebook wall-clock limit.
+nbclient only *reports* a timeout, so here it escalates: SIGINT, then, if the kernel does not answer
+within a grace period, kill it (and every process of its uid), start a fresh kernel and replay the
+cells that had completed, skipping the one that hung or killed the kernel. At most
+``Limits.max_restarts`` restarts, all inside the time limits; a watchdog thread kills the kernel at
+a hard deadline even if this event loop were stuck.
+
+Then the *ask* phase, one request per check, in the same kernel:
+
+* a public check (shipped in coursekit): the kernel drops every cached ``coursekit`` module,
+  imports :mod:`coursekit.grading.registry` afresh and evaluates
+  ``ask(name, <answer expression>, seed)``; the JSON comes back in the reply's
+  ``user_expressions`` (not through stdout, so a replaced ``print``/``sys.stdout`` changes nothing);
+* a private check: its ``ask`` runs *here*, in the grader, with a stand-in for the student's
+  function whose calls go to the kernel as plain data (:mod:`coursekit.grading.remote`).
+
+Outputs are counted, never stored: a flood of printed megabytes costs the grader nothing.
+Nothing is judged here; :mod:`coursekit.grading.grader` does that with the returned data.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import math
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from queue import Empty
+from typing import Any, Callable
+
+import nbformat
+import numpy as np
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionComplete, CellTimeoutError, DeadKernelError
+
+from . import plain
+from .kernel import Isolation, Limits, Slot, start_kernel, stop_kernel
+from .registry import get_check, is_unanswered
+
+PREPARE = """\
+def _coursekit_prepare(names):
+    import sys
+    for name in [m for m in list(sys.modules) if m == "coursekit" or m.startswith("coursekit.")]:
+        sys.modules.pop(name, None)
+    from coursekit.grading import registry, remote
+    for name in names:                  # imports only the chapters' check modules these names need
+        try:
+            registry.get_check(name)
+        except KeyError:
+            pass
+_coursekit_prepare(%r)
+del _coursekit_prepare
+"""
+REGISTRY = "__import__('coursekit.grading.registry', fromlist=['ask'])"
+REMOTE = "__import__('coursekit.grading.remote', fromlist=['call'])"
+MAX_PAYLOAD_CHARS = 64 * 2**20
+
+
+@dataclass
+class Ask:
+    name: str
+    expression: str        # the answer, as an expression in the notebook's namespace
+    seed: int
+    private: bool = False
+
+
+@dataclass
+class AskResult:
+    kind: str              # "answered" (payload to judge) | "undefined" | "error" | "timeout" | "died" | "skipped"
+    payload: str | None = None
+    detail: str = ""
+
+
+@dataclass
+class Incident:
+    kind: str              # "timeout" | "died" | "notebook timeout"
+    where: str             # "cell 7" or "check optim.sigmoid"
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "where": self.where, "detail": self.detail}
+
+
+@dataclass
+class RunResult:
+    cell_seconds: float = 0.0          # the notebook's own execution time (first run of each cell)
+    cells_run: int = 0
+    output_bytes: int = 0
+    errors: int = 0
+    first_error: dict | None = None
+    incidents: list[Incident] = field(default_factory=list)
+    restarts: int = 0
+    notebook_timed_out: bool = False
+    kernel_failure: str = ""           # the kernel could not be started (at all, or again)
+    answers: dict[str, AskResult] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+
+
+class _QuietClient(NotebookClient):
+    """nbclient, keeping no outputs: count their size, remember the execute reply."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.output_bytes = 0
+        self.last_reply: dict | None = None
+        self.on_cell_executed = self._remember
+
+    def _remember(self, cell=None, cell_index=None, execute_reply=None):
+        self.last_reply = execute_reply
+
+    def process_message(self, msg, cell, cell_index):
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "status" and content.get("execution_state") == "idle":
+            raise CellExecutionComplete()
+        if kind == "stream":
+            self.output_bytes += len(content.get("text", ""))
+        elif kind in ("display_data", "execute_result", "update_display_data"):
+            self.output_bytes += sum(len(str(v)) for v in content.get("data", {}).values())
+        return None
+
+
+class KernelSession:
+    """One sandboxed kernel and its nbclient client."""
+
+    def __init__(self, iso: Isolation, limits: Limits, files: dict[str, bytes], cpu_s: float):
+        self.iso, self.limits, self.files, self.cpu_s = iso, limits, files, cpu_s
+        self.slot: Slot | None = None
+        self.km = None
+        self.client: _QuietClient | None = None
+
+    async def start(self) -> None:
+        self.slot = Slot(self.iso, self.limits, self.files, self.cpu_s)
+        try:
+            self.km = await start_kernel(self.slot)
+            self.client = _QuietClient(nbformat.v4.new_notebook(), km=self.km, allow_errors=True,
+                                       interrupt_on_timeout=False, startup_timeout=int(self.limits.startup_s),
+                                       iopub_timeout=4, raise_on_iopub_timeout=False, record_timing=False,
+                                       store_widget_state=False)
+            await self.client.async_start_new_kernel_client()
+        except Exception as exc:
+            reason = self.slot.log_tail(400).splitlines()
+            await self.close()
+            raise RuntimeError(reason[-1] if reason else f"{type(exc).__name__}: {exc}") from None
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            return self.km.provisioner.pid
+        except AttributeError:
+            return None
+
+    async def run_cell(self, source: str, timeout: float) -> tuple[str, dict, float]:
+        """("ok" | "error" | "timeout" | "died", reply content, seconds)."""
+        client = self.client
+        cell = nbformat.v4.new_code_cell(source)
+        client.nb.cells = [cell]
+        client.timeout = max(1, math.ceil(timeout))
+        client.last_reply = None
+        t0 = time.monotonic()
+        try:
+            await client.async_execute_cell(cell, 0, store_history=True)
+        except CellTimeoutError:
+            return "timeout", {}, time.monotonic() - t0
+        except DeadKernelError:
+            return "died", {}, time.monotonic() - t0
+        content = (client.last_reply or {}).get("content", {})
+        return ("error" if content.get("status") == "error" else "ok"), content, time.monotonic() - t0
+
+    async def request(self, code: str, expressions: dict[str, str], timeout: float) -> tuple[str, dict]:
+        """Execute ``code`` silently and evaluate ``expressions``: ("ok", reply content) | ("timeout"|"died", {})."""
+        kc = self.client.kc
+        msg_id = kc.execute(code, silent=True, store_history=False, user_expressions=expressions,
+                            allow_stdin=False, stop_on_error=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout", {}
+            try:
+                msg = await kc.shell_channel.get_msg(timeout=min(1.0, remaining))
+            except Empty:
+                if not await self.km.is_alive():
+                    return "died", {}
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return "ok", msg["content"]
+
+    async def interrupt(self) -> bool:
+        """SIGINT the kernel; True if it answers an execute reply within the grace period."""
+        try:
+            await self.km.interrupt_kernel()
+        except Exception:
+            return False
+        deadline = time.monotonic() + self.limits.interrupt_grace_s
+        while time.monotonic() < deadline:
+            try:
+                msg = await self.client.kc.shell_channel.get_msg(timeout=0.25)
+            except Empty:
+                if not await self.km.is_alive():
+                    return False
+                continue
+            if msg["msg_type"] == "execute_reply":
+                return True
+        return False
+
+    async def close(self) -> None:
+        if self.client is not None and self.client.kc is not None:
+            try:
+                self.client.kc.stop_channels()
+            except Exception:
+                pass
+        if self.slot is not None:
+            await stop_kernel(self.km, self.slot)
+            self.slot.remove()
+        self.client = self.km = None
+
+
+def _describe_error(content: dict) -> tuple[str, str]:
+    return str(content.get("ename", "Error"))[:200], str(content.get("evalue", ""))[:500]
+
+
+def _read_expression(content: dict, key: str = "r") -> tuple[str, Any]:
+    """Decode a user expression: ("ok", str) | ("undefined", name) | ("error", message)."""
+    if content.get("status") != "ok":
+        return "error", "the kernel could not evaluate the check"
+    expr = (content.get("user_expressions") or {}).get(key) or {}
+    if expr.get("status") != "ok":
+        ename, evalue = str(expr.get("ename", "")), str(expr.get("evalue", ""))
+        if ename == "NameError":
+            return "undefined", evalue[:200]
+        return "error", f"{ename}: {evalue}"[:500]
+    text = (expr.get("data") or {}).get("text/plain", "")
+    if len(text) > MAX_PAYLOAD_CHARS:
+        return "error", "the answer is too large to be checked"
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return "error", "the answer could not be read back from the notebook"
+    if not isinstance(value, str):
+        return "error", "the answer could not be read back from the notebook"
+    return "ok", value
+
+
+class _KernelGone(Exception):
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+class _StudentError(Exception):
+    pass
+
+
+class _RemoteFunction:
+    """Stands in for the student's function inside a private check's ``ask``."""
+
+    def __init__(self, expression: str, evaluate: Callable[[str], tuple[str, Any]]):
+        self._expression, self._evaluate = expression, evaluate
+
+    def __call__(self, *args, **kwargs):
+        try:
+            arguments = plain.dumps([list(args), kwargs])
+        except (plain.NotPlainData, ValueError, TypeError) as exc:
+            raise RuntimeError(f"a hidden check may pass only data to the answer ({exc})") from None
+        status, value = self._evaluate(f"{REMOTE}.call(({self._expression}), {arguments!r})")
+        if status != "ok":
+            raise _StudentError(value)
+        reply = plain.loads(value)
+        if reply.get("status") != "ok":
+            raise _StudentError(reply.get("error", "error"))
+        return reply.get("data")
+
+
+def _private_ask(ask: Ask, evaluate: Callable[[str], tuple[str, Any]]) -> AskResult:
+    """A private check's ask half, run in the grader with the kernel behind ``evaluate``."""
+    chk = get_check(ask.name)
+    try:
+        status, value = evaluate(f"{REMOTE}.describe(({ask.expression}))")
+        if status == "undefined":
+            return AskResult("undefined", detail=value)
+        if status != "ok":
+            return AskResult("error", detail=value)
+        desc = plain.loads(value)
+        if desc["kind"] == "unanswered":
+            return AskResult("answered", plain.dumps({"status": "not attempted"}))
+        if desc["kind"] == "other":
+            return AskResult("error", detail=f"a hidden check cannot use an answer of type {desc.get('type')}")
+        answer = desc["value"] if desc["kind"] == "plain" else _RemoteFunction(ask.expression, evaluate)
+        inputs = chk.inputs(np.random.default_rng(ask.seed))
+        try:
+            data = chk.ask(answer, inputs)
+        except _StudentError as exc:
+            return AskResult("answered", plain.dumps({"status": "error", "error": str(exc)}))
+        if is_unanswered(data):
+            return AskResult("answered", plain.dumps({"status": "not attempted"}))
+        return AskResult("answered", plain.dumps({"status": "answered", "data": data}))
+    except _KernelGone as exc:
+        return AskResult(exc.kind)
+    except Exception as exc:             # the check's own code failed on this answer
+        return AskResult("error", detail=f"the check could not use the answer ({type(exc).__name__})")
+
+
+class Runner:
+    """Runs ``cells`` then ``asks`` for one submission; :meth:`run` returns a :class:`RunResult`."""
+
+    def __init__(self, cells: list[tuple[int, str]], asks: list[Ask], limits: Limits, iso: Isolation,
+                 files: dict[str, bytes]):
+        self.cells, self.asks, self.limits, self.iso, self.files = cells, asks, limits, iso, files
+        self.result = RunResult()
+        self.session: KernelSession | None = None
+        self.skip: set[int] = set()
+        self.first_pass = -1
+        n = len(asks) + 1
+        self.nb_deadline = 0.0
+        self.hard_s = (limits.startup_s * (limits.max_restarts + 1) + 2 * limits.notebook_s + n * limits.cell_s
+                       + limits.interrupt_grace_s * (limits.max_restarts + n) + 30)
+        self.cpu_s = limits.notebook_s + n * limits.cell_s + 10
+
+    # -------------------------------------------------------------- kernel lifecycle
+
+    async def _start(self) -> bool:
+        self.session = KernelSession(self.iso, self.limits, self.files, self.cpu_s)
+        try:
+            await self.session.start()
+            return True
+        except Exception as exc:
+            self.result.kernel_failure = str(exc) or type(exc).__name__
+            self.session = None
+            return False
+
+    async def _close_session(self) -> None:
+        if self.session is not None:
+            if self.session.client is not None:
+                self.result.output_bytes += self.session.client.output_bytes
+            await self.session.close()
+            self.session = None
+
+    async def _restart(self) -> bool:
+        """A fresh kernel with the completed cells replayed (not those that hung or killed one)."""
+        await self._close_session()
+        while self.result.restarts < self.limits.max_restarts and time.monotonic() < self.hard_deadline:
+            self.result.restarts += 1
+            if not await self._start():
+                return False
+            if await self._cells():
+                return True
+        await self._close_session()
+        return False
+
+    def _watchdog(self) -> threading.Timer:
+        """Kill whatever kernel is current at the hard deadline, from outside the event loop."""
+        def fire():
+            s = self.session
+            if s is not None and s.slot is not None:
+                s.slot.kill_all(s.pid)
+        timer = threading.Timer(self.hard_s, fire)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    # -------------------------------------------------------------- the cells
+
+    async def _cells(self) -> bool:
+        """Run every non-skipped cell; on a hang or death skip it and restart. False: no kernel left."""
+        pos = 0
+        while pos < len(self.cells):
+            if pos in self.skip:
+                pos += 1
+                continue
+            remaining = self.nb_deadline - time.monotonic()
+            number, source = self.cells[pos]
+            if remaining <= 0:
+                if not self.result.notebook_timed_out:
+                    self.result.notebook_timed_out = True
+                    self.result.incidents.append(Incident("notebook timeout", f"cell {number}",
+                                                          f"the notebook ran longer than {self.limits.notebook_s:g} s"))
+                return self.session is not None
+            kind, content, seconds = await self.session.run_cell(source, min(self.limits.cell_s, remaining))
+            first = pos > self.first_pass
+            if first:
+                self.first_pass = pos
+                self.result.cell_seconds += seconds
+                self.result.cells_run += 1
+            if kind in ("ok", "error"):
+                if kind == "error" and first:
+                    self._record_error(number, source, content)
+                pos += 1
+                continue
+            self.skip.add(pos)
+            if kind == "timeout":
+                hit_notebook_limit = self.limits.cell_s > remaining
+                detail = (f"the notebook ran longer than {self.limits.notebook_s:g} s" if hit_notebook_limit
+                          else f"ran longer than {self.limits.cell_s:g} s and was stopped")
+                self.result.notebook_timed_out |= hit_notebook_limit
+                self.result.incidents.append(Incident("notebook timeout" if hit_notebook_limit else "timeout",
+                                                      f"cell {number}", detail))
+                if await self.session.interrupt():
+                    pos += 1
+                    continue
+            else:
+                self.result.incidents.append(Incident("died", f"cell {number}", self._death()))
+            return await self._restart()
+        return True
+
+    def _death(self) -> str:
+        code = None
+        try:
+            code = self.session.km.provisioner.process.poll()
+        except AttributeError:
+            pass
+        if code is not None and code < 0:
+            try:
+                return f"the kernel was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"the kernel was killed by signal {-code}"
+        return "the kernel exited" + (f" (exit code {code})" if code is not None else "")
+
+    def _record_error(self, number: int, source: str, content: dict) -> None:
+        self.result.errors += 1
+        if self.result.first_error is None:
+            ename, evalue = _describe_error(content)
+            first_line = next((ln for ln in source.splitlines() if ln.strip()), "")[:120]
+            self.result.first_error = {"cell": number, "ename": ename, "evalue": evalue, "source": first_line}
+
+    # -------------------------------------------------------------- the checks
+
+    async def _ask(self, ask: Ask) -> AskResult:
+        loop = asyncio.get_running_loop()
+        session = self.session
+        if not ask.private:
+            expr = f"{REGISTRY}.ask({ask.name!r}, ({ask.expression}), {ask.seed})"
+            kind, content = await session.request("", {"r": expr}, self.limits.cell_s)
+            if kind != "ok":
+                return AskResult(kind)
+            status, value = _read_expression(content)
+            return AskResult("answered", value) if status == "ok" else AskResult(status, detail=value)
+        deadline = time.monotonic() + self.limits.cell_s
+
+        def evaluate(expression: str) -> tuple[str, Any]:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _KernelGone("timeout")
+            fut = asyncio.run_coroutine_threadsafe(session.request("", {"r": expression}, remaining), loop)
+            kind, content = fut.result()
+            if kind != "ok":
+                raise _KernelGone(kind)
+            return _read_expression(content)
+
+        return await asyncio.to_thread(_private_ask, ask, evaluate)
+
+    async def _prepare(self) -> None:
+        names = sorted({a.name for a in self.asks if not a.private})
+        await self.session.request(PREPARE % (names,), {}, self.limits.cell_s)
+
+    async def _asks(self) -> None:
+        prepared = False
+        for ask in self.asks:
+            if self.session is None:
+                self.result.answers[ask.name] = AskResult("skipped", detail=self.result.kernel_failure or
+                                                          "the kernel could not be restarted")
+                continue
+            if not prepared:
+                await self._prepare()
+                prepared = True
+            res = await self._ask(ask)
+            self.result.answers[ask.name] = res
+            if res.kind in ("timeout", "died"):
+                detail = (f"ran longer than {self.limits.cell_s:g} s" if res.kind == "timeout" else self._death())
+                self.result.incidents.append(Incident(res.kind, f"check {ask.name}", detail))
+                if res.kind == "timeout" and await self.session.interrupt():
+                    continue
+                prepared = False
+                self.nb_deadline = max(self.nb_deadline, time.monotonic() + self.limits.notebook_s)
+                if not await self._restart():
+                    self.result.kernel_failure = self.result.kernel_failure or "the kernel could not be restarted"
+
+    # -------------------------------------------------------------- all of it
+
+    async def run(self) -> RunResult:
+        t0 = time.monotonic()
+        self.hard_deadline = t0 + self.hard_s
+        timer = self._watchdog()
+        try:
+            if await self._start():
+                self.nb_deadline = time.monotonic() + self.limits.notebook_s
+                await self._cells()
+            await self._asks()
+        finally:
+            timer.cancel()
+            await self._close_session()
+            self.result.wall_seconds = time.monotonic() - t0
+        return self.result
+
+
+def run_submission(cells: list[tuple[int, str]], asks: list[Ask], limits: Limits, iso: Isolation,
+                   files: dict[str, bytes]) -> RunResult:
+    """Synchronous entry point (each call has its own event loop: safe in any worker thread)."""
+    return asyncio.run(Runner(cells, asks, limits, iso, files).run())
