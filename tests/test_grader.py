@@ -209,13 +209,14 @@ def batch(tmp_path_factory):
 
     files = [p for p in subs.rglob("*") if p.is_file()] + [instructor, tests]
     before = {p: _sha(p) for p in files}
-    tmp_before = set(Path(tempfile.gettempdir()).glob("coursekit-grade-*"))
+    # only this process's scratch directories: another test process may be grading at the same time
+    tmp_before = set(Path(tempfile.gettempdir()).glob(f"coursekit-grade-{os.getpid()}-*"))
     os.environ["COURSEKIT_GRADER_SECRET_TOKEN"] = MARK          # must not reach any kernel
     try:
         summary = grade(instructor, subs, out, tests=tests, jobs=2, limits=LIMITS, progress=False, echo=None)
     finally:
         os.environ.pop("COURSEKIT_GRADER_SECRET_TOKEN", None)
-    tmp_after = set(Path(tempfile.gettempdir()).glob("coursekit-grade-*"))
+    tmp_after = set(Path(tempfile.gettempdir()).glob(f"coursekit-grade-{os.getpid()}-*"))
     yield {"summary": summary, "r": summary.by_student(), "out": out, "subs": subs, "instructor": instructor,
            "tests": tests, "before": before, "isolated": isolated, "base": base, "tmp_left": tmp_after - tmp_before}
     registry._REGISTRY.pop("fixture.sigmoid_extreme", None)     # keep this worker's registry as it was
@@ -249,7 +250,7 @@ def test_no_kernel_process_or_scratch_directory_is_left(batch):
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"coursekit-grade-" in cmdline and b"ipykernel" in cmdline:
+        if f"coursekit-grade-{os.getpid()}-".encode() in cmdline and b"ipykernel" in cmdline:
             leftovers.append(pid)
     assert not leftovers
 

@@ -215,8 +215,10 @@ class KernelSession:
             except Exception:
                 pass
         if self.slot is not None:
-            await stop_kernel(self.km, self.slot)
-            self.slot.remove()
+            try:
+                await stop_kernel(self.km, self.slot)
+            finally:                    # the scratch directory goes even if stopping the kernel failed
+                self.slot.remove()
         self.client = self.km = None
 
 

@@ -220,7 +220,7 @@ class Slot:
 
     def __init__(self, iso: Isolation, limits: Limits, files: dict[str, bytes], cpu_s: float):
         self.iso, self.limits = iso, limits
-        self.dir = tempfile.mkdtemp(prefix="coursekit-grade-")
+        self.dir = tempfile.mkdtemp(prefix=f"coursekit-grade-{os.getpid()}-")    # whose it is, at a glance
         os.chmod(self.dir, 0o711)
         self.uid = secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0] if iso.drop_uid else None
         self.token = secrets.token_hex(8)
@@ -315,7 +315,11 @@ def _rmtree(path: str) -> None:
             os.chmod(os.path.dirname(p), 0o700)
             os.chmod(p, 0o700)
             func(p)
-    shutil.rmtree(path, onerror=fix)
+    for _ in range(10):                 # a dying kernel's last processes may still be writing into it
+        shutil.rmtree(path, onerror=fix)
+        if not os.path.exists(path):
+            return
+        time.sleep(0.1)
 
 
 # ------------------------------------------------------------------------------------ the probe
