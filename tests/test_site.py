@@ -144,3 +144,4 @@ def test_site_has_search_and_launch_buttons(server):
     _, body = _fetch(urljoin(server, "notebooks/00-matrix-calculus.html"))
     assert "mybinder.org" in body and "colab.research.google.com" in body, "launch buttons missing"
     assert "theme-switch" in body or "theme-switch-button" in body, "dark-mode switch missing"
+    assert "00-matrix-calculus.ipynb" in body and "btn-download" in body, "download button missing"
