@@ -78,17 +78,40 @@ def log_error(ax, errors: dict, xlabel: str = "iteration k", ylabel: str = "erro
     return ax
 
 
-def beside_paper(rows, title: str = "Reproduced"):
+class PaperTable:
+    """Rows of (quantity, the paper's number, ours), shown as an HTML table in notebooks and on the site,
+    as Markdown or plain text elsewhere."""
+
+    def __init__(self, rows, title: str):
+        self.rows = [tuple(str(c) for c in row) for row in rows]
+        self.title = str(title)
+        for row in self.rows:
+            if len(row) != 3:
+                raise ValueError(f"each row must be (quantity, paper, here); got {row!r}")
+
+    def _repr_html_(self) -> str:
+        from html import escape
+        head = "".join(f"<th>{escape(h)}</th>" for h in (self.title, "the paper", "here"))
+        body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in self.rows)
+        return f'<table class="beside-paper"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"| {self.title} | the paper | here |", "|---|---|---|"]
+        lines += [f"| {q} | {p} | {h} |" for q, p, h in self.rows]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        table = [(self.title, "the paper", "here")] + self.rows
+        widths = [max(len(row[i]) for row in table) for i in range(3)]
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table)
+
+
+def beside_paper(rows, title: str = "Reproduced") -> PaperTable:
     """A table setting each measured number beside the paper's: rows of (quantity, paper, here).
 
-    Returns an ``IPython.display.Markdown`` object; make it the last expression of a cell.
+    Make it the last expression of a cell.
     """
-    from IPython.display import Markdown
-
-    lines = [f"| {title} | the paper | here |", "|---|---|---|"]
-    for quantity, paper, here in rows:
-        lines.append(f"| {quantity} | {paper} | {here} |")
-    return Markdown("\n".join(lines))
+    return PaperTable(rows, title)
 
 
 # matplotlib's animation player draws its buttons with Font Awesome 4 from a CDN, which breaks offline
