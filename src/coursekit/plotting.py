@@ -118,8 +118,8 @@ def beside_paper(rows, title: str = "Reproduced") -> PaperTable:
 # (and on the offline website). Plain Unicode symbols need nothing.
 _PLAYER_ICONS = {
     "fa fa-play fa-flip-horizontal": "◀", "fa fa-play": "▶", "fa fa-pause": "❚❚",
-    "fa fa-fast-backward": "⏮", "fa fa-step-backward": "◀❙", "fa fa-step-forward": "❙▶",
-    "fa fa-fast-forward": "⏭", "fa fa-minus": "−", "fa fa-plus": "+",
+    "fa fa-fast-backward": "«", "fa fa-step-backward": "◀❙", "fa fa-step-forward": "❙▶",
+    "fa fa-fast-forward": "»", "fa fa-minus": "−", "fa fa-plus": "+",
 }
 
 
