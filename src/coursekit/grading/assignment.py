@@ -127,14 +127,16 @@ _LOCK = threading.Lock()
 _LOADED_FILES: dict[str, list[str]] = {}
 
 
-def ensure_checks(tests_text: str | None, tests_path: str | None) -> None:
-    """Load the public checks (and the private file) in this process, once, before any thread judges.
+def ensure_checks(names, tests_text: str | None, tests_path: str | None) -> None:
+    """Load the checks ``names`` need (and the private file) in this process before any thread judges.
 
-    (The registry loads lazily and is not thread-safe on first use; a Dask worker starts with nothing.)"""
-    with _LOCK:
-        registry.all_checks()
+    Only the chapters' check modules are imported, not every chapter's. (The registry loads lazily;
+    loading under a lock keeps judging threads from racing it; a Dask worker starts with nothing.)"""
     if tests_text:
         load_private_checks(tests_text, tests_path or "private_tests.py")
+    with _LOCK:
+        for name in names:
+            registry.get_check(name)
 
 
 def load_private_checks(text: str, path: str = "private_tests.py") -> tuple[list[str], dict]:
@@ -168,8 +170,7 @@ def read_assignment(instructor, tests=None) -> Assignment:
     except Exception as exc:
         raise AssignmentError(f"{path} is not a readable notebook: {exc}") from None
     questions = find_questions(nb, str(path))
-    registry.all_checks()
-    for q in questions:
+    for q in questions:                          # get_check imports just the chapter's check module
         try:
             registry.get_check(q.name)
         except KeyError as exc:
