@@ -168,3 +168,53 @@ def test_hidden_check_feedback_gives_the_reason_but_not_the_values():
     verdict = judge("test.hidden_double", ask("test.hidden_double", lambda x: 3 * x, seed), seed)
     assert verdict.status == "wrong" and "double(x) is not right" in verdict.message
     assert "expected" not in verdict.message.lower() and "index" not in verdict.message
+
+
+# ---- not attempted, the student's errors and the checker's -----------------------------------------
+
+def _placeholder_sigmoid(z):
+    z = np.asarray(z)
+    ...  # YOUR CODE HERE
+    return z
+
+
+def _docstring_only(z):
+    """σ(z)"""
+
+
+def test_every_form_of_a_blank_is_not_attempted_before_any_check_runs():
+    from coursekit.grading.registry import judge as judge_
+    for blank in (..., None, _placeholder_sigmoid, _docstring_only):
+        v = judge_("optim.sigmoid", ask("optim.sigmoid", blank, 3), 3)
+        assert v.status == "not attempted", (blank, v.render())
+
+    def not_yet(z):
+        raise NotImplementedError
+    v = judge("optim.sigmoid", ask("optim.sigmoid", not_yet, 3), 3)
+    assert v.status == "not attempted" and "NotImplementedError" in v.message
+
+
+def test_a_function_that_returns_nothing_is_wrong_not_blank():
+    def in_place(z):
+        z[:] = 1 / (1 + np.exp(-z))
+    v = judge("optim.sigmoid", ask("optim.sigmoid", in_place, 3), 3)
+    assert v.status == "wrong" and "return" in v.message
+
+
+def test_errors_are_blamed_on_whoever_raised_them():
+    from coursekit.grading import register
+    v = judge("optim.sigmoid", ask("optim.sigmoid", lambda z: np.dot(z, np.ones(3)), 3), 3)
+    assert v.status == "error" and "Your code raised" in v.message and "ValueError" in v.message
+    register("test.broken_checker", inputs=lambda rng: {"z": 1.0},
+             ask=lambda f, x: f(x["z"]) + undefined_name,  # noqa: F821 - the checker's own bug
+             judge=lambda got, x: None)
+    v = judge("test.broken_checker", ask("test.broken_checker", lambda z: z, 3), 3)
+    assert v.status == "checker error" and "not in your answer" in v.message and "Your code" not in v.message
+    register("test.broken_judge", inputs=lambda rng: {}, ask=lambda f, x: 1.0, judge=lambda got, x: 1 / 0)
+    v = judge("test.broken_judge", ask("test.broken_judge", lambda: 0, 3), 3)
+    assert v.status == "checker error"
+
+
+def test_an_answer_that_is_not_data_is_wrong_with_a_reason():
+    v = judge("optim.sigmoid", ask("optim.sigmoid", lambda z: (v for v in z), 3), 3)
+    assert v.status == "wrong" and "generator" in v.message

@@ -14,7 +14,7 @@ import os
 import secrets
 from typing import Any
 
-from .registry import Verdict, ask, get_check, judge
+from .registry import ask, get_check, judge
 
 __all__ = ["check", "CheckFailed", "strict_mode"]
 
@@ -27,13 +27,15 @@ def strict_mode() -> bool:
     return os.environ.get("COURSEKIT_STRICT", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def check(name: str, answer: Any, points: float = 1) -> Verdict | None:
+def check(name: str, answer: Any, points: float = 1) -> None:
     """Check ``answer`` to exercise ``name``; print the verdict; raise only in strict mode."""
     strict = strict_mode()
     try:
         get_check(name)
-    except KeyError as exc:
-        message = f"⚠️ {exc.args[0]} (this is a problem in the notebook, not in your answer)."
+    except Exception as exc:                  # an unknown name, or a chapter's checks that fail to load
+        what = exc.args[0] if isinstance(exc, KeyError) else f"the checks of {name!r} could not be loaded " \
+            f"({type(exc).__name__}: {exc})"
+        message = f"⚠ {what} (this is a problem in the notebook, not in your answer)."
         if strict:
             raise CheckFailed(message) from None
         print(message)

@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import plain
+from . import blame, plain
 
 __all__ = ["Check", "Problem", "Verdict", "register", "get_check", "all_checks", "load_checks_file",
            "ask", "judge", "is_unanswered"]
@@ -51,12 +51,20 @@ class Check:
     answer: str | None = None      # the answer's name in the notebook, for checks the notebook does not call
     private: bool = False          # a hidden (instructor) check: feedback never shows its inputs or values
     doc: str = ""
+    kind: str = "custom"           # "function" | "value" (declared with coursekit.grading.forms) | "custom"
+    reference: Callable | None = None   # function checks: the reference the student's function is compared with
+    accepted: Callable | None = None    # value checks: () -> the accepted value
+
+
+# Glyphs that common system fonts have (DejaVu, Segoe UI Symbol, Apple Symbols), unlike the emoji
+# ✅ ❌ ⬜, which show as empty boxes where no emoji font is installed.
+ICONS = {"passed": "✓", "wrong": "✗", "error": "✗", "not attempted": "☐", "checker error": "⚠"}
 
 
 @dataclass
 class Verdict:
     name: str
-    status: str                    # "passed" | "wrong" | "not attempted" | "error"
+    status: str                    # "passed" | "wrong" | "not attempted" | "error" | "checker error"
     points: float
     max_points: float
     message: str = ""
@@ -66,7 +74,7 @@ class Verdict:
         return self.status == "passed"
 
     def render(self) -> str:
-        icon = {"passed": "✅", "wrong": "❌", "not attempted": "⬜", "error": "❌"}.get(self.status, "?")
+        icon = ICONS.get(self.status, "?")
         pts = f"{self.points:g}/{self.max_points:g} point{'s' if self.max_points != 1 else ''}"
         text = f"{icon} {self.name}: {self.status} ({pts})"
         return f"{text}. {self.message}" if self.message else text
@@ -80,15 +88,18 @@ _REGISTRY: dict[str, Check] = {}
 
 
 def register(name: str, *, ask: Callable, judge: Callable, inputs: Callable | None = None,
-             answer: str | None = None, private: bool = False, doc: str = "") -> Check:
+             answer: str | None = None, private: bool = False, doc: str = "", kind: str = "custom",
+             reference: Callable | None = None, accepted: Callable | None = None) -> Check:
     """Add a check to the registry (a later registration of the same name replaces the earlier)."""
     if not isinstance(name, str) or not name:
         raise TypeError("name must be a non-empty string such as 'optim.sigmoid'")
     for label, f in (("ask", ask), ("judge", judge)):
         if not callable(f):
             raise TypeError(f"{label} of check {name!r} must be callable")
+    if kind not in ("function", "value", "custom"):
+        raise ValueError(f"kind of check {name!r} must be 'function', 'value' or 'custom', got {kind!r}")
     chk = Check(name=name, ask=ask, judge=judge, inputs=inputs or (lambda rng: {}),
-                answer=answer, private=private, doc=doc)
+                answer=answer, private=private, doc=doc, kind=kind, reference=reference, accepted=accepted)
     _REGISTRY[name] = chk
     return chk
 
@@ -132,26 +143,54 @@ def all_checks() -> dict[str, Check]:
 
 
 def is_unanswered(x: Any) -> bool:
-    """``...`` (the student notebook's placeholder) and ``None`` mean 'not attempted yet'."""
-    return x is Ellipsis or x is None
+    """The answer is still the student notebook's stub (see :mod:`coursekit.grading.blame`)."""
+    return blame.is_stub(x)
+
+
+def _student_error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _checker_error(name: str, exc: BaseException) -> str:
+    return (f"The check {name!r} itself failed ({type(exc).__name__}: {str(exc)[:200]}). This is a problem in "
+            "coursekit, not in your answer: tell your instructor.")
 
 
 def ask(name: str, answer: Any, seed: int) -> str:
-    """The half that runs where the answer lives. Returns a JSON string; never raises for the answer."""
+    """The half that runs where the answer lives. Returns a JSON string; never raises for the answer.
+
+    Statuses: ``not attempted`` (the answer is still the stub, decided before the check runs, or the
+    student's code raised ``NotImplementedError``), ``error`` (the student's code raised),
+    ``checker error`` (the check's own code raised), ``answered`` (with the data to judge).
+    """
     chk = get_check(name)
-    if is_unanswered(answer):
-        return plain.dumps({"status": "not attempted"})
-    inputs = chk.inputs(np.random.default_rng(seed))
+    reason = blame.stub_reason(answer)
+    if reason:
+        return plain.dumps({"status": "not attempted", "reason": reason})
     try:
-        data = chk.ask(answer, inputs)
-    except Exception as exc:            # the student's code raised: that is a verdict, not a crash
-        return plain.dumps({"status": "error", "error": f"{type(exc).__name__}: {exc}"[:500]})
-    if is_unanswered(data) or (isinstance(data, (list, tuple)) and data and all(map(is_unanswered, data))):
-        return plain.dumps({"status": "not attempted"})
+        data = chk.ask(answer, chk.inputs(np.random.default_rng(seed)))
+    except NotImplementedError as exc:
+        if blame.raised_by_student(exc, (chk.ask, chk.inputs)):
+            return plain.dumps({"status": "not attempted",
+                                "reason": "Your code raises NotImplementedError: replace it with your answer."})
+        return plain.dumps({"status": "checker error", "error": _checker_error(name, exc)})
+    except Exception as exc:
+        if blame.raised_by_student(exc, (chk.ask, chk.inputs)):      # the student's code raised: that is a verdict, not a crash
+            return plain.dumps({"status": "error", "error": _student_error(exc)})
+        return plain.dumps({"status": "checker error", "error": _checker_error(name, exc)})
     try:
         return plain.dumps({"status": "answered", "data": data})
     except (plain.NotPlainData, ValueError) as exc:
-        return plain.dumps({"status": "error", "error": str(exc)})
+        return plain.dumps({"status": "answered", "unreadable": str(exc)[:300]})
+
+
+NOT_ATTEMPTED = "Replace the `...` with your answer and run the cell."
+
+
+def _returned_nothing(data: Any) -> bool:
+    if data is None:
+        return True
+    return isinstance(data, list) and bool(data) and all(d is None for d in data)
 
 
 def judge(name: str, payload: str, seed: int, points: float = 1, reveal: bool | None = None) -> Verdict:
@@ -164,17 +203,29 @@ def judge(name: str, payload: str, seed: int, points: float = 1, reveal: bool | 
     except Exception:
         return Verdict(name, "error", 0, points, "the answer could not be read back from the notebook.")
     if status == "not attempted":
-        return Verdict(name, "not attempted", 0, points, "Replace the `...` with your answer and run the cell.")
+        return Verdict(name, "not attempted", 0, points, str(got.get("reason") or NOT_ATTEMPTED)[:300])
+    if status == "checker error":
+        return Verdict(name, "checker error", 0, points, str(got.get("error", ""))[:400] if reveal else
+                       f"The check {name!r} itself failed: a problem in coursekit, not in your answer.")
     if status == "error":
         error = str(got.get("error", ""))
         if not reveal:                  # a hidden check's inputs can appear in the exception's text
             error = error.split(":")[0]
         return Verdict(name, "error", 0, points, f"Your code raised an error: {error}")
-    inputs = chk.inputs(np.random.default_rng(seed))
+    if status != "answered":
+        return Verdict(name, "error", 0, points, "the answer could not be read back from the notebook.")
+    if "unreadable" in got:
+        return Verdict(name, "wrong", 0, points, f"Your answer cannot be checked: {got['unreadable']}"
+                       if reveal else "Your answer holds something other than numbers, arrays or strings.")
+    data = got.get("data")
+    if _returned_nothing(data):
+        return Verdict(name, "wrong", 0, points, "Your answer returned None: did the function forget to "
+                       "`return` its result (an update made in place returns nothing)?")
     try:
-        problem = chk.judge(got.get("data"), inputs)
-    except Exception as exc:            # e.g. the answer has a shape the comparison cannot use
-        problem = Problem("The answer could not be compared with the reference.", f"({type(exc).__name__}: {exc})")
+        problem = chk.judge(data, chk.inputs(np.random.default_rng(seed)))
+    except Exception as exc:            # a judge must explain a bad answer, not crash on it
+        return Verdict(name, "checker error", 0, points, _checker_error(name, exc) if reveal else
+                       f"The check {name!r} itself failed: a problem in coursekit, not in your answer.")
     if problem is None:
         note = "" if chk.private else "The grade may include further, hidden checks."
         return Verdict(name, "passed", points, points, note)
