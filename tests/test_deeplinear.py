@@ -123,3 +123,15 @@ def test_depth_sweep_shapes_and_best_rate(rng):
     np.testing.assert_allclose(etas[:, 0], 0.8)                    # depth 1: the largest stable rate wins
     with pytest.raises(ValueError, match="init"):
         dl.random_weights(2, 3, "uniform", rng=rng)
+
+
+def test_wide_hidden_layers_and_the_decoupled_start(rng):
+    """Hidden layers wider than the task: the decoupled start still gives W^tot = u₀ U Vᵀ, and the
+    flow still follows eq. 12 mode by mode."""
+    task = dl.linear_task([2.0, 0.8], rng=rng)
+    W = dl.decoupled_weights(task, 0.02, n_hidden=6, rng=rng)
+    assert [w.shape for w in W] == [(6, 2), (2, 6)]
+    np.testing.assert_allclose(W[1] @ W[0], 0.02 * task.U @ task.V.T, atol=1e-14)
+    tr = _gd(task, W, 1e-3, 6000)
+    for a, s in enumerate(task.s):
+        np.testing.assert_allclose(tr.modes[:, a], dl.mode_strength(tr.steps * 1e-3, s, 0.02), atol=0.01 * s)

@@ -162,7 +162,7 @@ def _derivative(act: nn.Layer) -> np.ndarray:
     raise TypeError(f"no derivative known for {type(act).__name__}")
 
 
-def signal_propagation(net: nn.Sequential, X, y, *, n_jacobian: int = 2) -> Signal:
+def signal_propagation(net: nn.Sequential, X, y, *, n_jacobian: int = 1) -> Signal:
     """Run the batch (X, y) once forward and once backward through ``net`` (softmax cross-entropy on
     integer labels y) and record each hidden layer's activations, back-propagated gradients and the
     Jacobian singular values for the first ``n_jacobian`` examples (0 for none)."""
@@ -347,21 +347,25 @@ def forward(weights, X, activation: str) -> np.ndarray:
 
 @dataclass
 class SideBySide:
-    """Per-epoch records of K networks trained side by side: ``train_loss`` and ``test_error``
-    (fraction misclassified), each (epochs + 1, K), row 0 before training."""
+    """Per-epoch records of K networks trained side by side: ``train_loss`` (on a fixed sample of the
+    training set) and ``test_error`` (fraction misclassified), each (epochs + 1, K), row 0 before
+    training."""
     train_loss: np.ndarray
     test_error: np.ndarray
 
 
 def train_side_by_side(model: nn.Sequential, n_groups: int, X, y, X_test, y_test, *, optimiser,
-                       epochs: int, batch_size: int, rng) -> SideBySide:
+                       epochs: int, batch_size: int, rng, n_loss: int = 300) -> SideBySide:
     """Train the K networks of ``model`` (built by :func:`side_by_side`) together with
-    :func:`coursekit.nn.train` and :class:`GroupedCrossEntropy`; the mini-batches are shared."""
+    :func:`coursekit.nn.train` and :class:`GroupedCrossEntropy`; the mini-batches are shared. After
+    every epoch the training loss is measured on the first ``n_loss`` training examples and the error
+    on all of (X_test, y_test)."""
     loss = GroupedCrossEntropy(n_groups)
     losses, errors = [], []
+    n_loss = positive_int(n_loss, name="n_loss")
 
     def record(_history=None):
-        losses.append(loss.per_group(model.forward(X, train=False), y))
+        losses.append(loss.per_group(model.forward(X[:n_loss], train=False), np.asarray(y)[:n_loss]))
         errors.append(np.mean(group_predictions(model, X_test, n_groups) != np.asarray(y_test).reshape(
             len(X_test), -1), axis=0))
         return False

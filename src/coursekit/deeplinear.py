@@ -107,15 +107,18 @@ def linear_task(singular_values, *, rng) -> LinearTask:
     return LinearTask(_positive_det(_haar(rng, n)), s, _positive_det(_haar(rng, n)))
 
 
-def decoupled_weights(task: LinearTask, u0: float, n_weights: int = 2, *, rng) -> list[np.ndarray]:
-    """Weights on the decoupled manifold (Saxe et al. 2014, sections 1.3 and 2): W¹ = R₂ D V ᵀ,
-    Wˡ = R_{l+1} D R_lᵀ, W^{last} = U D R_lastᵀ with random orthogonal R and every diagonal factor
-    D = u₀^{1/n_weights}, so that W^{tot} = U diag(u₀) Vᵀ: every mode starts at strength u₀."""
+def decoupled_weights(task: LinearTask, u0: float, n_weights: int = 2, *, n_hidden: int | None = None,
+                      rng) -> list[np.ndarray]:
+    """Weights on the decoupled manifold (Saxe et al. 2014, sections 1.3 and 2): W¹ = d R₂ Vᵀ,
+    Wˡ = d R_{l+1} R_lᵀ, W^{last} = d U R_lastᵀ, with random R of orthonormal columns (``n_hidden``
+    rows, default n) and d = u₀^{1/n_weights}, so that W^{tot} = u₀ U Vᵀ: every mode starts at
+    strength u₀ and the modes never interact."""
     u0 = positive(u0, name="u0")
     m = positive_int(n_weights, name="n_weights")
     rng = as_rng(rng)
     n = task.s.size
-    R = [task.V] + [_haar(rng, n) for _ in range(m - 1)] + [task.U]
+    h = n if n_hidden is None else positive_int(n_hidden, name="n_hidden", minimum=n)
+    R = [task.V] + [_haar(rng, h)[:, :n] for _ in range(m - 1)] + [task.U]
     d = u0 ** (1.0 / m)
     return [d * R[l + 1] @ R[l].T for l in range(m)]
 
@@ -139,9 +142,14 @@ def random_weights(n_weights: int, n: int, init: str, *, rng, size=()) -> list[n
     raise ValueError(f"init must be one of {INITS}; got {init!r}")
 
 
-def _chain(Ws, n: int):
-    """Prefix products P[l] = W^{l−1} ⋯ W^1 (P[0] = I), for a stack (..., n, n)."""
-    P = [np.broadcast_to(np.eye(n), Ws[0].shape)]
+def _eye(n: int, like: np.ndarray) -> np.ndarray:
+    """The n × n identity with the leading (stack) axes of ``like``."""
+    return np.broadcast_to(np.eye(n), like.shape[:-2] + (n, n))
+
+
+def _chain(Ws):
+    """Prefix products P[l] = W^{l−1} ⋯ W^1 (P[0] = I), for matrices (..., n_out, n_in) of any widths."""
+    P = [_eye(Ws[0].shape[-1], Ws[0])]
     for W in Ws[:-1]:
         P.append(W @ P[-1])
     return P
@@ -150,10 +158,9 @@ def _chain(Ws, n: int):
 def _step(Ws, target, eta) -> np.ndarray:
     """One gradient-descent step of eq. 13 (discrete time, Σ¹¹ = I) on every matrix in place; returns
     the loss ½‖Σ³¹ − W^{tot}‖² before the step."""
-    n = target.shape[-1]
-    P = _chain(Ws, n)
+    P = _chain(Ws)
     err = target - Ws[-1] @ P[-1]
-    S = np.broadcast_to(np.eye(n), Ws[0].shape)            # W^{>l}, built from the top down
+    S = _eye(Ws[-1].shape[-2], Ws[-1])                     # W^{>l}, built from the top down
     for l in range(len(Ws) - 1, -1, -1):
         grad = np.swapaxes(S, -1, -2) @ err @ np.swapaxes(P[l], -1, -2)
         S = S @ Ws[l]
@@ -170,8 +177,9 @@ class Trajectory:
 
 
 def gradient_descent(weights, task: LinearTask, *, eta: float, n_steps: int, every: int = 1) -> Trajectory:
-    """Train one deep linear network (the list ``weights``, bottom first; copied) by gradient
-    descent with learning rate η = 1/τ, recording the mode strengths every ``every`` iterations."""
+    """Train one deep linear network (the list ``weights``, bottom first, each (n_out, n_in) — hidden
+    layers may have any width; copied) by gradient descent with learning rate η = 1/τ, recording the
+    mode strengths every ``every`` iterations."""
     Ws = [np.array(W, dtype=float) for W in weights]
     eta = positive(eta, name="eta")
     n_steps = positive_int(n_steps, name="n_steps")
@@ -180,7 +188,7 @@ def gradient_descent(weights, task: LinearTask, *, eta: float, n_steps: int, eve
     steps, modes, loss = [], [], []
     for k in range(n_steps + 1):
         if k % every == 0:
-            Wt = Ws[-1] @ _chain(Ws, target.shape[0])[-1]
+            Wt = Ws[-1] @ _chain(Ws)[-1]
             steps.append(k)
             modes.append(task.modes(Wt))
             loss.append(0.5 * np.sum((target - Wt) ** 2))
@@ -204,7 +212,7 @@ def learning_times(weights, task: LinearTask, eta, *, max_steps: int, threshold:
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(max_steps + 1):
             loss = _step(Ws, target, eta) if k < max_steps else 0.5 * np.sum(
-                (target - Ws[-1] @ _chain(Ws, target.shape[0])[-1]) ** 2, axis=(-2, -1))
+                (target - Ws[-1] @ _chain(Ws)[-1]) ** 2, axis=(-2, -1))
             reached = live & (loss < goal)
             done[reached] = k
             live &= ~reached & np.isfinite(loss)
