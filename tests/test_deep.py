@@ -29,12 +29,12 @@ def test_standard_initialisation_has_n_var_one_third():
 
 
 def test_predicted_variances_follow_eqs_5_and_6():
-    act, grad = deep.predicted_variances([10, 20, 20, 5], "standard", var_x=2.0)
-    np.testing.assert_allclose(act, 2.0 * np.cumprod([1 / 3, 1 / 3, 1 / 3]))
+    pred = deep.predicted_variances([10, 20, 20, 5], "standard", var_x=2.0)
+    np.testing.assert_allclose(pred.activation, 2.0 * np.cumprod([1 / 3, 1 / 3, 1 / 3]))
     # ∂C/∂s of the top layer: 1; one layer down: × n_top_in... eq. 6 with n_{i+1} Var[W^i]
     g2 = 5 * deep.weight_variance(20, 5, "standard")
     g1 = 20 * deep.weight_variance(20, 20, "standard")
-    np.testing.assert_allclose(grad, [g1 * g2, g2, 1.0])
+    np.testing.assert_allclose(pred.gradient, [g1 * g2, g2, 1.0])
 
 
 def _linear_regime_signal(scheme, rng, width=400, depth=4, scale=1e-3):

@@ -32,7 +32,7 @@ def test_unrolled_network_computes_the_upward_pass(rng):
     net = deep.side_by_side([weights], "sigmoid")
     net.forward(X, train=False)
     hidden = [layer._a for layer in net.layers if isinstance(layer, nn.Sigmoid)]
-    for h, p in zip(hidden, pretraining.upward(stack, X)):
+    for h, p in zip(hidden, pretraining._upward(stack, X)):
         np.testing.assert_allclose(h, p, atol=1e-12)
     # the output layer is random "standard": bounded by 1/√n_in, zero biases
     assert np.abs(weights[-1][0]).max() <= 1 / np.sqrt(5) and not weights[-1][1].any()

@@ -45,8 +45,8 @@ def test_one_hidden_layer_of_n_relus_has_at_most_n_plus_one_pieces(rng):
 
 @pytest.mark.parametrize("k", [2, 3, 5])
 def test_evenly_spaced_kinks_fit_exactly_only_from_two_to_the_k_units(k):
-    assert st.uniform_knot_fit(k, 2 ** k)[1] < 1e-10
-    assert st.uniform_knot_fit(k, 2 ** k - 1)[1] > 0.2
+    assert st.uniform_knot_fit(k, 2 ** k).rms < 1e-10
+    assert st.uniform_knot_fit(k, 2 ** k - 1).rms > 0.2
 
 
 def test_bad_input_is_named():

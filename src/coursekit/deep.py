@@ -32,7 +32,7 @@ import numpy as np
 from . import nn
 from ._validate import as_matrix, as_rng, positive, positive_int
 
-__all__ = ["SCHEMES", "ACTIVATIONS", "weight_variance", "predicted_variances", "deep_net", "weights_of",
+__all__ = ["SCHEMES", "ACTIVATIONS", "weight_variance", "Prediction", "predicted_variances", "deep_net", "weights_of",
            "Signal", "signal_propagation", "Watch", "watch_training",
            "side_by_side", "unstack", "forward", "GroupedCrossEntropy", "group_predictions", "SideBySide",
            "train_side_by_side", "DepthRuns", "heldout_vs_depth"]
@@ -49,7 +49,10 @@ def _check_scheme(scheme: str) -> str:
 
 def weight_variance(n_in: int, n_out: int, scheme: str) -> float:
     """Var[W] of one weight under ``scheme``: "standard" 1/(3 n_in) (Glorot & Bengio 2010, eqs. 1, 15),
-    "normalised" 2/(n_in + n_out) (eqs. 12, 16), "he" 2/n_in (He et al. 2015, eq. 10)."""
+    "normalised" 2/(n_in + n_out) (eqs. 12, 16), "he" 2/n_in (He et al. 2015, eq. 10).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, by the check of an exercise.
+    """
     n_in = positive_int(n_in, name="n_in")
     n_out = positive_int(n_out, name="n_out")
     return {"standard": 1.0 / (3 * n_in), "normalised": 2.0 / (n_in + n_out),
@@ -66,25 +69,40 @@ def _initial_weights(n_in: int, n_out: int, scheme: str, *, rng) -> np.ndarray:
     return rng.uniform(-r, r, size=(n_in, n_out))
 
 
-def predicted_variances(sizes, scheme: str, var_x: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class Prediction:
+    """The linear-regime predictions of :func:`predicted_variances`: ``activation[i]`` = Var[z^{i+1}]
+    and ``gradient[i]`` = Var[∂C/∂s^i] / Var[∂C/∂s^{d−1}], each of length d.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through predicted_variances.
+    """
+    activation: np.ndarray
+    gradient: np.ndarray
+
+
+def predicted_variances(sizes, scheme: str, var_x: float = 1.0) -> Prediction:
     """The linear-regime predictions for a network of layer widths ``sizes`` = (n_0, …, n_d):
     Var[z^i] for i = 1…d (eq. 5) and Var[∂C/∂s^i] / Var[∂C/∂s^{d−1}] for the d layers' pre-activations
-    i = 0…d−1 (eq. 6, relative to the top layer's)."""
+    i = 0…d−1 (eq. 6, relative to the top layer's).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     sizes = [positive_int(s, name="sizes[i]") for s in sizes]
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output width; got {sizes}")
     var_x = positive(var_x, name="var_x")
     gains_fwd = np.array([a * weight_variance(a, b, scheme) for a, b in zip(sizes[:-1], sizes[1:])])
     gains_bwd = np.array([b * weight_variance(a, b, scheme) for a, b in zip(sizes[:-1], sizes[1:])])
-    act = var_x * np.cumprod(gains_fwd)
     # ∂C/∂s^i reaches s^{i−1} through W^i: one factor n_i Var[W^i] per layer passed, none at the top
-    grad = np.r_[np.cumprod(gains_bwd[:0:-1])[::-1], 1.0]
-    return act, grad
+    return Prediction(var_x * np.cumprod(gains_fwd), np.r_[np.cumprod(gains_bwd[:0:-1])[::-1], 1.0])
 
 
 def deep_net(sizes, *, activation: str = "tanh", scheme: str = "normalised", rng) -> nn.Sequential:
     """Dense layers of widths ``sizes`` with ``activation`` between them (none after the last: the loss
-    supplies the output nonlinearity), weights drawn by ``scheme`` and zero biases (Glorot & Bengio 2010)."""
+    supplies the output nonlinearity), weights drawn by ``scheme`` and zero biases (Glorot & Bengio 2010).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     sizes = [positive_int(s, name="sizes[i]") for s in sizes]
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output width; got {sizes}")
@@ -104,7 +122,10 @@ def deep_net(sizes, *, activation: str = "tanh", scheme: str = "normalised", rng
 
 
 def weights_of(net: nn.Sequential) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Copies of the (W, b) of every Dense layer of ``net``, bottom to top."""
+    """Copies of the (W, b) of every Dense layer of ``net``, bottom to top.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through pretraining_experiment and heldout_vs_depth.
+    """
     return [(l.params["W"].copy(), l.params["b"].copy()) for l in net.layers if isinstance(l, nn.Dense)]
 
 
@@ -122,6 +143,8 @@ class Signal:
     by the batch size); ``singular_values[i]`` the singular values of the Jacobian
     J = ∂z^{i+2}/∂z^{i+1} = diag f'(s) Wᵀ (eq. 17) between consecutive hidden layers, for the first
     few examples (shape (n_examples, n)).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through signal_propagation.
     """
     activations: list
     gradients: list
@@ -165,7 +188,10 @@ def _derivative(act: nn.Layer) -> np.ndarray:
 def signal_propagation(net: nn.Sequential, X, y, *, n_jacobian: int = 1) -> Signal:
     """Run the batch (X, y) once forward and once backward through ``net`` (softmax cross-entropy on
     integer labels y) and record each hidden layer's activations, back-propagated gradients and the
-    Jacobian singular values for the first ``n_jacobian`` examples (0 for none)."""
+    Jacobian singular values for the first ``n_jacobian`` examples (0 for none).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     dense, acts = _dense_and_activations(net)
     X = as_matrix(X, name="X")
     n_jacobian = positive_int(n_jacobian, name="n_jacobian", minimum=0)
@@ -199,7 +225,10 @@ def signal_propagation(net: nn.Sequential, X, y, *, n_jacobian: int = 1) -> Sign
 class Watch:
     """Mean and standard deviation (over units and the watched examples) of every hidden layer's
     activations, ``mean`` and ``std`` of shape (epochs + 1, n_hidden_layers), row 0 before training;
-    ``loss`` the mean training cross-entropy of each epoch (nan for row 0)."""
+    ``loss`` the mean training cross-entropy of each epoch (nan for row 0).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through watch_training.
+    """
     mean: np.ndarray
     std: np.ndarray
     loss: np.ndarray
@@ -222,7 +251,10 @@ def watch_training(net: nn.Sequential, X, y, X_watch, *, eta: float, epochs: int
                    rng) -> Watch:
     """Train ``net`` by plain SGD (softmax cross-entropy, mini-batches of ``batch_size``, as Glorot &
     Bengio did with 10) and record the hidden activations on the fixed examples ``X_watch`` after
-    every epoch (they used 300 test examples)."""
+    every epoch (they used 300 test examples).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     _dense_and_activations(net)
     X_watch = as_matrix(X_watch, name="X_watch")
     rng = as_rng(rng)
@@ -248,7 +280,10 @@ def side_by_side(weight_sets, activation: str, *, shared_input: bool = True) -> 
     """One model holding K networks of the same shape: ``weight_sets[k]`` is network k's list of
     (W, b) per layer, bottom to top. With ``shared_input`` all K see the same input (batch, n_0);
     otherwise the input is (batch, K·n_0), network k reading columns k·n_0 … (k+1)·n_0 − 1. The output
-    is (batch, K·n_out), network k's in columns k·n_out … (k+1)·n_out − 1."""
+    is (batch, K·n_out), network k's in columns k·n_out … (k+1)·n_out − 1.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through pretraining_experiment and heldout_vs_depth.
+    """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}; got {activation!r}")
     sets = [list(ws) for ws in weight_sets]
@@ -280,6 +315,8 @@ class GroupedCrossEntropy:
 
     logits (B, K·C); labels (B,) shared by all networks or (B, K), one column per network. The sum
     separates, so network k's parameters get exactly the gradient of its own loss.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through pretraining_experiment and heldout_vs_depth.
     """
 
     def __init__(self, n_groups: int):
@@ -314,13 +351,19 @@ class GroupedCrossEntropy:
 
 
 def group_predictions(model: nn.Layer, X, n_groups: int) -> np.ndarray:
-    """Class predictions (batch, K) of K side-by-side networks."""
+    """Class predictions (batch, K) of K side-by-side networks.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through pretraining_experiment and heldout_vs_depth.
+    """
     out = model.forward(np.asarray(X, dtype=float), train=False)
     return out.reshape(out.shape[0], n_groups, -1).argmax(axis=2)
 
 
 def unstack(model: nn.Sequential, n_groups: int) -> list[list[tuple[np.ndarray, np.ndarray]]]:
-    """The K weight sets of a :func:`side_by_side` model: the inverse of building it."""
+    """The K weight sets of a :func:`side_by_side` model: the inverse of building it.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through heldout_vs_depth.
+    """
     K = positive_int(n_groups, name="n_groups")
     dense = [l for l in model.layers if isinstance(l, (nn.Dense, nn.GroupedDense))]
     sets = [[] for _ in range(K)]
@@ -335,7 +378,10 @@ def unstack(model: nn.Sequential, n_groups: int) -> list[list[tuple[np.ndarray, 
 
 
 def forward(weights, X, activation: str) -> np.ndarray:
-    """The output of one network given as a list of (W, b): ``activation`` between layers, none after."""
+    """The output of one network given as a list of (W, b): ``activation`` between layers, none after.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     f = ACTIVATIONS[activation]()
     z = np.asarray(X, dtype=float)
     for l, (W, b) in enumerate(weights):
@@ -349,7 +395,10 @@ def forward(weights, X, activation: str) -> np.ndarray:
 class SideBySide:
     """Per-epoch records of K networks trained side by side: ``train_loss`` (on a fixed sample of the
     training set) and ``test_error`` (fraction misclassified), each (epochs + 1, K), row 0 before
-    training."""
+    training.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through pretraining_experiment.
+    """
     train_loss: np.ndarray
     test_error: np.ndarray
 
@@ -359,7 +408,10 @@ def train_side_by_side(model: nn.Sequential, n_groups: int, X, y, X_test, y_test
     """Train the K networks of ``model`` (built by :func:`side_by_side`) together with
     :func:`coursekit.nn.train` and :class:`GroupedCrossEntropy`; the mini-batches are shared. After
     every epoch the training loss is measured on the first ``n_loss`` training examples and the error
-    on all of (X_test, y_test)."""
+    on all of (X_test, y_test).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through pretraining_experiment.
+    """
     loss = GroupedCrossEntropy(n_groups)
     losses, errors = [], []
     n_loss = positive_int(n_loss, name="n_loss")
@@ -383,7 +435,10 @@ def train_side_by_side(model: nn.Sequential, n_groups: int, X, y, X_test, y_test
 @dataclass
 class DepthRuns:
     """``train_accuracy`` and ``heldout_accuracy``, each (n_depths, n_seeds), for the hidden-layer
-    counts ``depths``; seed k used its own stratified split of ``n_train`` training examples."""
+    counts ``depths``; seed k used its own stratified split of ``n_train`` training examples.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through heldout_vs_depth.
+    """
     depths: np.ndarray
     n_train: int
     train_accuracy: np.ndarray
@@ -394,7 +449,10 @@ def heldout_vs_depth(X, y, depths, *, n_train: int, seeds: int, width: int = 64,
                      eta: float = 1e-3, rng) -> DepthRuns:
     """For each number of hidden layers in ``depths``, train ``seeds`` ReLU networks (He
     initialisation, Adam, full batch, softmax cross-entropy) each on its own random stratified set
-    of ``n_train`` examples, and measure accuracy on its training set and on all the other examples."""
+    of ``n_train`` examples, and measure accuracy on its training set and on all the other examples.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     from .datasets import stratified_split
     X = as_matrix(X, name="X")
     y = np.asarray(y)

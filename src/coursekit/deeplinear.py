@@ -34,7 +34,10 @@ INITS = ("gaussian", "orthogonal")
 
 def mode_strength(t, s: float, u0: float, tau: float = 1.0):
     """u(t) = s e^{2st/τ} / (e^{2st/τ} − 1 + s/u₀), Saxe et al. (2014) eq. 12: the strength of a mode
-    of singular value s learned by a network with one hidden layer from the decoupled start u₀."""
+    of singular value s learned by a network with one hidden layer from the decoupled start u₀.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     s = positive(s, name="s")
     u0 = positive(u0, name="u0")
     tau = positive(tau, name="tau")
@@ -52,7 +55,10 @@ def _half_time(s: float, u0: float, tau: float = 1.0) -> float:
 def deep_mode_strength(t, s: float, u0: float, n_layers: int, tau: float = 1.0) -> np.ndarray:
     """u(t) of one mode in a network of ``n_layers`` = N_l layers (N_l − 1 weight matrices) from the
     decoupled start with every factor equal, by integrating eq. 15 numerically (scipy's solve_ivp).
-    For N_l = 3 it equals :func:`mode_strength`."""
+    For N_l = 3 it equals :func:`mode_strength`.
+
+    Used in: no notebook yet (tests/test_deeplinear.py checks it against eqs. 12 and 17).
+    """
     from scipy.integrate import solve_ivp
     s, u0, tau = positive(s, name="s"), positive(u0, name="u0"), positive(tau, name="tau")
     m = positive_int(n_layers, name="n_layers", minimum=2) - 1
@@ -66,7 +72,10 @@ def deep_mode_strength(t, s: float, u0: float, n_layers: int, tau: float = 1.0) 
 
 @dataclass
 class LinearTask:
-    """Σ³¹ = U diag(s) Vᵀ for whitened n-dimensional inputs and outputs (Saxe et al. 2014, eq. 3)."""
+    """Σ³¹ = U diag(s) Vᵀ for whitened n-dimensional inputs and outputs (Saxe et al. 2014, eq. 3).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through linear_task.
+    """
     U: np.ndarray
     s: np.ndarray
     V: np.ndarray
@@ -98,7 +107,10 @@ def _positive_det(M: np.ndarray) -> np.ndarray:
 
 def linear_task(singular_values, *, rng) -> LinearTask:
     """A task with the given singular values s (length n) and random rotations U and V (det +1, so
-    det Σ³¹ > 0: see :func:`random_weights`)."""
+    det Σ³¹ > 0: see :func:`random_weights`).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     s = as_vector(singular_values, name="singular_values")
     if np.any(s < 0):
         raise ValueError("singular_values must be ≥ 0")
@@ -112,7 +124,10 @@ def decoupled_weights(task: LinearTask, u0: float, n_weights: int = 2, *, n_hidd
     """Weights on the decoupled manifold (Saxe et al. 2014, sections 1.3 and 2): W¹ = d R₂ Vᵀ,
     Wˡ = d R_{l+1} R_lᵀ, W^{last} = d U R_lastᵀ, with random R of orthonormal columns (``n_hidden``
     rows, default n) and d = u₀^{1/n_weights}, so that W^{tot} = u₀ U Vᵀ: every mode starts at
-    strength u₀ and the modes never interact."""
+    strength u₀ and the modes never interact.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     u0 = positive(u0, name="u0")
     m = positive_int(n_weights, name="n_weights")
     rng = as_rng(rng)
@@ -132,6 +147,8 @@ def random_weights(n_weights: int, n: int, init: str, *, rng, size=()) -> list[n
     networks det W^{tot} can change sign only by passing through a singular W^{tot}, a saddle of the
     loss where learning stalls; starting with det W^{tot} > 0 on a task with det Σ³¹ > 0 (as
     :func:`linear_task` draws it) compares depths without that extra plateau.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through depth_sweep.
     """
     m, n = positive_int(n_weights, name="n_weights"), positive_int(n, name="n")
     rng = as_rng(rng)
@@ -170,7 +187,10 @@ def _step(Ws, target, eta) -> np.ndarray:
 
 @dataclass
 class Trajectory:
-    """Mode strengths ``modes`` (n_records, n) and ``loss`` at the iterations ``steps``."""
+    """Mode strengths ``modes`` (n_records, n) and ``loss`` at the iterations ``steps``.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through gradient_descent.
+    """
     steps: np.ndarray
     modes: np.ndarray
     loss: np.ndarray
@@ -179,7 +199,10 @@ class Trajectory:
 def gradient_descent(weights, task: LinearTask, *, eta: float, n_steps: int, every: int = 1) -> Trajectory:
     """Train one deep linear network (the list ``weights``, bottom first, each (n_out, n_in) — hidden
     layers may have any width; copied) by gradient descent with learning rate η = 1/τ, recording the
-    mode strengths every ``every`` iterations."""
+    mode strengths every ``every`` iterations.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     Ws = [np.array(W, dtype=float) for W in weights]
     eta = positive(eta, name="eta")
     n_steps = positive_int(n_steps, name="n_steps")
@@ -200,7 +223,10 @@ def gradient_descent(weights, task: LinearTask, *, eta: float, n_steps: int, eve
 def learning_times(weights, task: LinearTask, eta, *, max_steps: int, threshold: float = 1e-2) -> np.ndarray:
     """Iterations until the loss ½‖Σ³¹ − W^{tot}‖² falls below ``threshold`` times its value at
     W^{tot} = 0, for a stack of K networks (each matrix (K, n, n)) with learning rates ``eta`` (K,);
-    ``inf`` for a network that had not got there after ``max_steps`` (or diverged)."""
+    ``inf`` for a network that had not got there after ``max_steps`` (or diverged).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through depth_sweep.
+    """
     Ws = [np.array(W, dtype=float) for W in weights]
     eta = np.asarray(eta, dtype=float).reshape(-1, 1, 1)
     max_steps = positive_int(max_steps, name="max_steps")
@@ -229,7 +255,10 @@ class DepthSweep:
     """``times[i, j, e, k]``: iterations to learn for init ``inits[i]``, ``depths[j]`` weight matrices,
     learning rate ``etas[j, e]`` and seed k (inf: not learned within ``max_steps``). ``best`` picks, for
     each init and depth, the learning rate with the smallest median over seeds (Saxe et al. chose the
-    fastest of twenty rates for each depth)."""
+    fastest of twenty rates for each depth).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through depth_sweep.
+    """
     inits: tuple
     depths: np.ndarray
     etas: np.ndarray
@@ -248,7 +277,10 @@ def depth_sweep(task: LinearTask, depths, *, inits=INITS, eta_scale=(0.1, 0.2, 0
                 max_steps: int = 2000, threshold: float = 1e-2, rng) -> DepthSweep:
     """Learning time against depth (number of weight matrices) for each init, as in Saxe et al.
     (2014) Fig. 6A: for each depth D the rates η = c/D for c in ``eta_scale`` (their optimal rate
-    scales like 1/depth), ``seeds`` networks per rate, all trained at once."""
+    scales like 1/depth), ``seeds`` networks per rate, all trained at once.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     rng = as_rng(rng)
     depths = np.array([positive_int(d, name="depths[i]") for d in depths])
     c = np.asarray(eta_scale, dtype=float)

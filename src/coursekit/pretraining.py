@@ -20,7 +20,7 @@ import numpy as np
 from . import deep, energy, nn
 from ._validate import as_matrix, as_rng, positive, positive_int
 
-__all__ = ["upward", "unroll", "CONDITIONS", "PretrainingRuns", "pretraining_experiment"]
+__all__ = ["unroll", "CONDITIONS", "PretrainingRuns", "pretraining_experiment"]
 
 CONDITIONS = ("standard", "normalised", "pretrained")
 
@@ -46,7 +46,7 @@ def _greedy_stack(X, sizes, *, epochs: int, rng, eta: float = 0.05, batch_size: 
     return rbms
 
 
-def upward(rbms, X) -> list[np.ndarray]:
+def _upward(rbms, X) -> list[np.ndarray]:
     """The hidden probabilities of every RBM of a stack on the data X: [p(h¹ | x), p(h² | h¹), …]."""
     out, data = [], as_matrix(X, name="X")
     for rbm in rbms:
@@ -57,7 +57,10 @@ def upward(rbms, X) -> list[np.ndarray]:
 
 def unroll(rbms, n_out: int, *, rng, scheme: str = "standard") -> list[tuple[np.ndarray, np.ndarray]]:
     """The (W, b) of a sigmoid network initialised from a stack of RBMs: hidden layer l gets RBM l's
-    W and hidden biases c; the output layer (``n_out`` units) is drawn by ``scheme`` with zero biases."""
+    W and hidden biases c; the output layer (``n_out`` units) is drawn by ``scheme`` with zero biases.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through pretraining_experiment.
+    """
     rng = as_rng(rng)
     if not rbms:
         raise ValueError("rbms must hold at least one RBM")
@@ -73,7 +76,10 @@ def unroll(rbms, n_out: int, *, rng, scheme: str = "standard") -> list[tuple[np.
 class PretrainingRuns:
     """The comparison of :func:`pretraining_experiment`: for each condition in ``conditions`` and each
     seed, ``train_loss`` and ``test_error`` after every epoch of fine-tuning, shape
-    (n_conditions, epochs + 1, seeds), epoch 0 before fine-tuning."""
+    (n_conditions, epochs + 1, seeds), epoch 0 before fine-tuning.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through pretraining_experiment.
+    """
     conditions: tuple
     hidden: tuple
     train_loss: np.ndarray
@@ -97,7 +103,10 @@ def pretraining_experiment(X_train, y_train, X_test, y_test, *, hidden=(100, 100
     starts, ``seeds`` times each: random weights by the "standard" U[−1/√n_in, 1/√n_in] and by the
     "normalised" U[±√6/√(n_in + n_out)] initialisation (Glorot & Bengio 2010, eqs. 1 and 16), and
     "pretrained" by a greedy stack of RBMs (``rbm_epochs`` of CD-1 per layer) with a standard
-    random output layer. All 3 × ``seeds`` networks train side by side on the same mini-batches."""
+    random output layer. All 3 × ``seeds`` networks train side by side on the same mini-batches.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     X_train = as_matrix(X_train, name="X_train")
     if np.any((X_train < 0) | (X_train > 1)):
         raise ValueError("X_train must lie in [0, 1]: the RBMs read pixels as probabilities")

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import dataclass
+
 from ._validate import as_vector, positive_int
 
-__all__ = ["tent", "sawtooth", "tent_network", "count_pieces", "uniform_knot_fit"]
+__all__ = ["tent", "sawtooth", "tent_network", "count_pieces", "KnotFit", "uniform_knot_fit"]
 
 
 def _relu(x):
@@ -25,13 +27,19 @@ def _relu(x):
 
 
 def tent(x):
-    """m(x) = 2σ(x) − 4σ(x − ½): 2x on [0, ½], 2(1 − x) on [½, 1] (and 0 left of 0)."""
+    """m(x) = 2σ(x) − 4σ(x − ½): 2x on [0, ½], 2(1 − x) on [½, 1] (and 0 left of 0).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through sawtooth.
+    """
     x = np.asarray(x, dtype=float)
     return 2 * _relu(x) - 4 * _relu(x - 0.5)
 
 
 def sawtooth(x, k: int):
-    """m^k(x), the tent map composed k times (k = 0: the identity)."""
+    """m^k(x), the tent map composed k times (k = 0: the identity).
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     k = positive_int(k, name="k", minimum=0)
     x = np.asarray(x, dtype=float)
     for _ in range(k):
@@ -41,7 +49,10 @@ def sawtooth(x, k: int):
 
 def tent_network(k: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (W, b) of a ReLU network computing m^k on [0, 1]: k hidden layers of 2 units
-    (σ(u), σ(u − ½)) with u the previous tent's output 2σ(·) − 4σ(· − ½), and one linear output."""
+    (σ(u), σ(u − ½)) with u the previous tent's output 2σ(·) − 4σ(· − ½), and one linear output.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     k = positive_int(k, name="k")
     first = (np.array([[1.0, 1.0]]), np.array([0.0, -0.5]))
     middle = (np.array([[2.0, 2.0], [-4.0, -4.0]]), np.array([0.0, -0.5]))
@@ -53,7 +64,10 @@ def count_pieces(x, f, rtol: float = 1e-6) -> int:
     """The number of linear pieces of a continuous piecewise-linear function sampled as f(x) on an
     increasing grid x. A kink at a grid point changes the slope once; a kink strictly between two
     points changes it twice in a row: a run of consecutive changes counts as one kink. Exact when
-    every piece spans at least three grid intervals."""
+    every piece spans at least three grid intervals.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     x = as_vector(x, name="x")
     f = as_vector(f, name="f", size=x.size)
     if np.any(np.diff(x) <= 0):
@@ -65,12 +79,25 @@ def count_pieces(x, f, rtol: float = 1e-6) -> int:
     return int(runs) + 1
 
 
-def uniform_knot_fit(k: int, n_units: int, n_points: int = 4097) -> tuple[np.ndarray, float]:
+@dataclass
+class KnotFit:
+    """A least-squares fit on a grid: the fitted ``values`` and their ``rms`` error.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb, through uniform_knot_fit.
+    """
+    values: np.ndarray
+    rms: float
+
+
+def uniform_knot_fit(k: int, n_units: int, n_points: int = 4097) -> KnotFit:
     """The least-squares fit of m^k on [0, 1] by a network with one hidden layer of ``n_units``
     ReLUs: one unit σ(x + 1) supplies the linear term and the other ``n_units`` − 1 have their kinks
-    at the evenly spaced points j/n_units. Returns (fitted values on the grid, RMS error). The error
+    at the evenly spaced points j/n_units. Returns the fitted values on the grid and the RMS error. The error
     is zero exactly when the kinks include all 2^k − 1 interior breakpoints j/2^k of m^k, first at
-    ``n_units`` = 2^k."""
+    ``n_units`` = 2^k.
+
+    Used in: week 12, notebooks/12-deep-networks.ipynb.
+    """
     k = positive_int(k, name="k")
     n = positive_int(n_units, name="n_units")
     x = np.linspace(0.0, 1.0, positive_int(n_points, name="n_points", minimum=3))
@@ -79,4 +106,4 @@ def uniform_knot_fit(k: int, n_units: int, n_points: int = 4097) -> tuple[np.nda
     target = sawtooth(x, k)
     coef, *_ = np.linalg.lstsq(A, target, rcond=None)
     fit = A @ coef
-    return fit, float(np.sqrt(np.mean((fit - target) ** 2)))
+    return KnotFit(fit, float(np.sqrt(np.mean((fit - target) ** 2))))
