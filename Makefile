@@ -47,16 +47,17 @@ book: $(STAMP) $(VENDOR) $(CACHE_STAMP)
 student: $(STAMP)
 	$(BIN)/coursekit student notebooks/*.ipynb --out _student
 
-# make lab [STUDENT=1 | HANDOUT=folder]: JupyterLab on notebooks/, on _student/ (written first; a notebook
-# already there is kept, so work in it survives) or on a handout folder. Ctrl-C stops it.
+# make lab [STUDENT=1 | HANDOUT=folder] [LAB_ARGS=--port=9999]: JupyterLab on notebooks/, on _student/ (written
+# first; a notebook already there is kept, so work in it survives) or on a handout folder. Ctrl-C stops it.
 LAB_ROOT = $(if $(HANDOUT),$(HANDOUT),$(if $(STUDENT),_student,notebooks))
+LAB_ARGS ?=
 lab: $(STAMP) $(LAB)
 ifneq ($(STUDENT),)
 	@fresh=$$(mktemp -d) && $(BIN)/coursekit student notebooks/*.ipynb --out $$fresh && \
 	mkdir -p _student && cp -n $$fresh/*.ipynb _student/ && rm -rf $$fresh
 endif
 	@test -d "$(LAB_ROOT)" || { echo "make lab: no folder $(LAB_ROOT)"; exit 2; }
-	$(BIN)/jupyter lab "$(LAB_ROOT)" $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/jupyter lab "$(LAB_ROOT)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # Two pytest workers on two cores: one BLAS thread each, or small matrix products oversubscribe the CPU.
 test: book student $(LAB)

@@ -15,9 +15,12 @@ This script
   nor checks for updates (both reach for the internet, which the course never needs) and does not
   ask about it.
 
+Not covered: jupyterlab-myst 2.7 renders a myst-nb ``{glue:text}`name` `` role as the bare name, in a plain
+<span> with nothing to tell it from text, so a glued number shows its name in JupyterLab.
+
 Labels follow sphinxcontrib-bibtex's author_year style as configured in ``_config.yml`` (one author:
 "Hopfield"; two: "Minsky and Papert"; more: "Amit et al."), and tooltips its default "plain" entry
-style; ``tests/test_lab.py`` compares both with the built site.
+style; ``tests/test_lab_citations.py`` compares both with the built site.
 """
 
 from __future__ import annotations
