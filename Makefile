@@ -53,8 +53,9 @@ LAB_ROOT = $(if $(HANDOUT),$(HANDOUT),$(if $(STUDENT),_student,notebooks))
 LAB_ARGS ?=
 lab: $(STAMP) $(LAB)
 ifneq ($(STUDENT),)
-	@fresh=$$(mktemp -d) && $(BIN)/coursekit student notebooks/*.ipynb --out $$fresh && \
-	mkdir -p _student && cp -n $$fresh/*.ipynb _student/ && rm -rf $$fresh
+	@fresh=$$(mktemp -d) && $(BIN)/coursekit student notebooks/*.ipynb --out $$fresh >/dev/null && \
+	mkdir -p _student && cp -n $$fresh/*.ipynb _student/ && rm -rf $$fresh && \
+	echo "make lab: student notebooks in _student/ (those already there were kept)"
 endif
 	@test -d "$(LAB_ROOT)" || { echo "make lab: no folder $(LAB_ROOT)"; exit 2; }
 	$(BIN)/jupyter lab "$(LAB_ROOT)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
