@@ -54,7 +54,8 @@ LAB_ARGS ?=
 lab: $(STAMP) $(LAB)
 ifneq ($(STUDENT),)
 	@fresh=$$(mktemp -d) && $(BIN)/coursekit student notebooks/*.ipynb --out $$fresh >/dev/null && \
-	mkdir -p _student && cp -n $$fresh/*.ipynb _student/ && rm -rf $$fresh && \
+	mkdir -p _student && for f in $$fresh/*.ipynb; do test -e "_student/$${f##*/}" || cp "$$f" _student/; done && \
+	rm -rf $$fresh && \
 	echo "make lab: student notebooks in _student/ (those already there were kept)"
 endif
 	@test -d "$(LAB_ROOT)" || { echo "make lab: no folder $(LAB_ROOT)"; exit 2; }
