@@ -27,14 +27,14 @@ Pooling reduces each window of each channel to one number, the maximum or the me
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from . import nn
-from ._validate import as_array, as_rng, positive_int
+from ._numerics import one_blas_thread
+from ._validate import OneOf, Rng, as_array, positive_int, validate
 
 __all__ = [
     "output_size", "im2col", "col2im",
@@ -187,40 +187,11 @@ def col2im(cols, x_shape, kh: int, kw: int | None = None, stride: int = 1, paddi
 # Convolution: pure functions
 # --------------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=1)
-def _blas_libraries() -> tuple:
-    """The BLAS libraries NumPy loaded, as threadpoolctl controllers (() if threadpoolctl is missing)."""
-    try:
-        from threadpoolctl import ThreadpoolController
-        return tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
-    except Exception:                      # pragma: no cover - an unusual BLAS or threadpoolctl
-        return ()
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    """Run the enclosed matrix products on one BLAS thread; the previous setting is restored on exit.
-
-    The products of the course's convolutions are small (a few MFLOP for the digits CNN): a second BLAS
-    thread saves little, and on a busy machine each product can wait milliseconds for it — on a shared
-    2-core box this made training the digits CNN 15 times slower. Switching costs about 5 µs.
-    """
-    libs = _blas_libraries()
-    saved = [lib.num_threads for lib in libs]
-    for lib in libs:
-        lib.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for lib, n in zip(libs, saved):
-            lib.set_num_threads(n)
-
-
 def _conv_forward(x, W, b, s, p):
     F, C, kh, kw = W.shape
     N = x.shape[0]
     cols = _im2col(x, kh, kw, s, p)
-    with _one_blas_thread():
+    with one_blas_thread():
         y = W.reshape(F, -1) @ cols
     if b is not None:
         y += b[:, None]
@@ -231,7 +202,7 @@ def _conv_forward(x, W, b, s, p):
 def _conv_backward(dy, cols, x_shape, W, s, p):
     F, C, kh, kw = W.shape
     dY = dy.transpose(1, 0, 2, 3).reshape(F, -1)                    # (F, N·OH·OW)
-    with _one_blas_thread():
+    with one_blas_thread():
         dW = (dY @ cols.T).reshape(W.shape)
         dcols = W.reshape(F, -1).T @ dY
     db = dY.sum(axis=1)
@@ -396,6 +367,7 @@ class Conv2D(nn.Layer):
     b = 0. Forward caches X_col for the backward pass (2).
     """
 
+    @validate(rng=Rng(), init=OneOf("he", "xavier"))
     def __init__(self, c_in: int, c_out: int, kernel_size=3, *, rng, stride: int = 1, padding: int = 0,
                  init: str = "he"):
         self.c_in = positive_int(c_in, name="c_in")
@@ -403,18 +375,10 @@ class Conv2D(nn.Layer):
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.stride = positive_int(stride, name="stride")
         self.padding = positive_int(padding, name="padding", minimum=0)
-        rng = as_rng(rng)
         kh, kw = self.kernel_size
-        fan_in, fan_out = c_in * kh * kw, c_out * kh * kw
-        shape = (c_out, c_in, kh, kw)
-        if init == "he":
-            W = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
-        elif init == "xavier":
-            r = np.sqrt(6.0 / (fan_in + fan_out))
-            W = rng.uniform(-r, r, size=shape)
-        else:
-            raise ValueError(f"init must be 'he' or 'xavier'; got {init!r}")
-        self.params = {"W": W, "b": np.zeros(c_out)}
+        W, b = nn._initial_weights(rng, init, (c_out, c_in, kh, kw), (c_out,), fan_in=c_in * kh * kw,
+                                   fan_out=c_out * kh * kw, scale=0.0)
+        self.params = {"W": W, "b": b}
         self._cache = None
 
     def forward(self, x, train: bool = True):
@@ -496,6 +460,7 @@ class AvgPool2D(_Pool):
 # A small CNN and tools to look inside it
 # --------------------------------------------------------------------------------------------
 
+@validate(rng=Rng())
 def small_cnn(*, rng, channels=(16, 32), image_size: int = 8, n_classes: int = 10, kernel_size: int = 3,
               in_channels: int = 1) -> nn.Sequential:
     """A LeNet-style network for small images (padding keeps the size, each pooling halves it):
@@ -503,7 +468,6 @@ def small_cnn(*, rng, channels=(16, 32), image_size: int = 8, n_classes: int = 1
     [Conv2D(in, c₁, k) → ReLU → MaxPool2D(2)] → [Conv2D(c₁, c₂, k) → ReLU → MaxPool2D(2)] → Flatten
     → Dense(c₂·(size/4)², n_classes). The loss (softmax cross-entropy) supplies the output nonlinearity.
     """
-    rng = as_rng(rng)
     channels = [positive_int(c, name="channels[i]") for c in channels]
     image_size = positive_int(image_size, name="image_size")
     n_classes = positive_int(n_classes, name="n_classes")

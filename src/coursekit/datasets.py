@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_rng
+from ._validate import OneOf, Rng, validate
 
-__all__ = ["breast_cancer", "digits", "standardize", "stratified_split"]
+__all__ = ["breast_cancer", "digits", "standardize", "stratified_split", "xor_data"]
 
 
 def standardize(X: np.ndarray, mean=None, std=None):
@@ -47,9 +47,20 @@ def digits(binarize: bool = False, threshold: float = 8.0):
     return X, data.target.astype(int)
 
 
+@validate(rng=Rng())
 def stratified_split(X, y, test_size: float = 0.25, *, rng):
-    """A stratified train/test split (same class proportions in both); returns X_tr, X_te, y_tr, y_te."""
+    """A stratified train/test split (same class proportions in both); returns X_tr, X_te, y_tr, y_te,
+    as scikit-learn's ``train_test_split`` does."""
     from sklearn.model_selection import train_test_split
-    rng = as_rng(rng)
     seed = int(rng.integers(2**31 - 1))
     return train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)
+
+
+@validate(labels=OneOf("binary", "signed"))
+def xor_data(labels: str = "binary"):
+    """The four XOR cases: X (4, 2), the corners (0, 0), (0, 1), (1, 0), (1, 1) of the unit square, and
+    y = x₁ XOR x₂ — as integer classes 0/1 (``labels="binary"``, the targets of week 3's networks) or
+    as ±1 floats (``labels="signed"``, week 1's perceptron labels). Returns ``(X, y)``."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    y = (X[:, 0] != X[:, 1]).astype(int)
+    return X, (2.0 * y - 1.0 if labels == "signed" else y)

@@ -14,12 +14,13 @@ the unmixing is ``W K`` and the estimated mixing matrix its pseudo-inverse.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_array, as_matrix, as_rng, in_range, positive, positive_int
+from ._history import History
+from ._numerics import one_blas_thread, sigmoid, softplus
+from ._validate import OneOf, Rng, as_array, as_matrix, as_rng, in_range, positive, positive_int, validate
 
 __all__ = [
     "Whitening", "whiten", "ICAResult", "fastica", "fastica_update", "infomax", "natural_gradient_step",
@@ -46,6 +47,7 @@ class Whitening:
         return (X - self.mean) @ self.K.T
 
 
+@validate(method=OneOf("pca", "zca"))
 def whiten(X, n_components: int | None = None, method: str = "pca") -> Whitening:
     """Whiten the rows of ``X``: ``z = K (x − x̄)`` with ``E[z zᵀ] = I``.
 
@@ -62,8 +64,6 @@ def whiten(X, n_components: int | None = None, method: str = "pca") -> Whitening
     n, m = X.shape
     if n < 2:
         raise ValueError(f"X must have at least 2 rows (samples); got {n}")
-    if method not in ("pca", "zca"):
-        raise ValueError(f"method must be 'pca' or 'zca'; got {method!r}")
     k = m if n_components is None else positive_int(n_components, name="n_components")
     if k > m:
         raise ValueError(f"n_components must be <= the number of columns of X ({m}); got {k}")
@@ -110,7 +110,7 @@ def negentropy(Y, axis: int = 0) -> np.ndarray:
     Yc = Y - Y.mean(axis=axis, keepdims=True)
     Ys = Yc / Yc.std(axis=axis, keepdims=True)
     a = np.abs(Ys)
-    logcosh = a + np.log1p(np.exp(-2 * a)) - np.log(2.0)       # log cosh without overflow
+    logcosh = a + softplus(-2 * a) - np.log(2.0)                # log cosh without overflow
     return (np.mean(logcosh, axis=axis) - _G_GAUSS) ** 2
 
 
@@ -175,6 +175,7 @@ def _g_exp(U):
 _NONLINEARITIES = {"logcosh": _g_logcosh, "cube": _g_cube, "exp": _g_exp}
 
 
+@validate(fun=OneOf(*_NONLINEARITIES))
 def fastica_update(w, Z, fun: str = "logcosh") -> np.ndarray:
     """One fixed-point step of one-unit FastICA, ``w⁺ = E[z g(wᵀz)] − E[g'(wᵀz)] w``, then ``w⁺/‖w⁺‖``.
 
@@ -185,17 +186,9 @@ def fastica_update(w, Z, fun: str = "logcosh") -> np.ndarray:
     w = as_array(w, name="w", ndim=1)
     if w.size != Z.shape[1]:
         raise ValueError(f"w must have {Z.shape[1]} entries (one per column of Z); got {w.size}")
-    g = _nonlinearity(fun)
-    gu, dg = g((Z @ w)[None, :])
+    gu, dg = _NONLINEARITIES[fun]((Z @ w)[None, :])
     w_new = gu[0] @ Z / Z.shape[0] - dg[0] * w
     return w_new / np.linalg.norm(w_new)
-
-
-def _nonlinearity(fun):
-    try:
-        return _NONLINEARITIES[fun]
-    except (KeyError, TypeError):
-        raise ValueError(f"fun must be one of {sorted(_NONLINEARITIES)}; got {fun!r}") from None
 
 
 def _sym_decorrelate(W):
@@ -212,7 +205,8 @@ class ICAResult:
     ``W``: unmixing in the whitened space (k × k); ``unmixing = W K`` (k × m) and ``mixing`` its
     pseudo-inverse (m × k) act on the data; ``sources = (X − mean) unmixingᵀ`` (n × k).
     ``distance``: for FastICA one array per component (deflation) or one array (symmetric, the worst
-    row) of ``1 − |wᵀ w_old|`` per iteration; for infomax the unmixing after each epoch in ``history``.
+    row) of ``1 − |wᵀ w_old|`` per iteration. ``history`` records the data-space ``unmixing`` after each
+    epoch of infomax (empty for FastICA).
     """
     W: np.ndarray
     whitening: Whitening
@@ -220,7 +214,7 @@ class ICAResult:
     n_iter: list
     converged: bool
     distance: list = field(default_factory=list, repr=False)
-    history: list = field(default_factory=list, repr=False)
+    history: History = field(default_factory=lambda: History("unmixing"), repr=False)
 
     @property
     def unmixing(self) -> np.ndarray:
@@ -233,11 +227,13 @@ class ICAResult:
 
 def _initial(W_init, k, rng, name="w_init"):
     if W_init is None:
-        return as_rng(rng).normal(size=(k, k))
+        return rng.normal(size=(k, k))
     W0 = as_matrix(W_init, name=name, shape=(k, k))
     return W0.copy()
 
 
+@validate(algorithm=OneOf("symmetric", "deflation"), fun=OneOf(*_NONLINEARITIES), rng=Rng(optional=True),
+          whitening=OneOf("pca", "zca"))
 def fastica(X, n_components: int | None = None, *, algorithm: str = "symmetric", fun: str = "logcosh",
             tol: float = 1e-4, max_iter: int = 200, rng=None, w_init=None,
             whitening: str = "pca") -> ICAResult:
@@ -249,17 +245,15 @@ def fastica(X, n_components: int | None = None, *, algorithm: str = "symmetric",
       ``w ← w − Σ_j (wᵀw_j) w_j``, then ``w ← w/‖w‖``;
     - ``algorithm="symmetric"``: all units at once, ``W ← (W Wᵀ)^{-1/2} W`` (as scikit-learn's
       ``algorithm="parallel"``).
-    A unit has converged when ``1 − |wᵀ w_old| < tol`` (``tol`` as in scikit-learn). ``rng`` draws
-    the random start unless ``w_init`` (k × k) is given.
+    A unit has converged when ``1 − |wᵀ w_old| < tol`` (``tol`` as in scikit-learn). ``rng`` (a seed
+    or a Generator) draws the random start; it is needed unless ``w_init`` (k × k) is given.
     """
     X = as_matrix(X, name="X")
-    if algorithm not in ("symmetric", "deflation"):
-        raise ValueError(f"algorithm must be 'symmetric' or 'deflation'; got {algorithm!r}")
-    g = _nonlinearity(fun)
+    g = _NONLINEARITIES[fun]
     tol = positive(tol, name="tol")
     max_iter = positive_int(max_iter, name="max_iter")
-    if w_init is None:
-        as_rng(rng)
+    if w_init is None and rng is None:
+        raise TypeError("rng is required (a seed or a numpy.random.Generator) unless w_init is given; got None")
     wh = whiten(X, n_components, method=whitening)
     k = wh.K.shape[0]
     W0 = _initial(w_init, k, rng)
@@ -303,10 +297,6 @@ def fastica(X, n_components: int | None = None, *, algorithm: str = "symmetric",
 # Infomax with the natural gradient
 # --------------------------------------------------------------------------------------------
 
-def _logistic(U):
-    return 0.5 * (1.0 + np.tanh(0.5 * U))      # σ(u), overflow-free
-
-
 def natural_gradient_step(W, Z, eta: float) -> np.ndarray:
     """One infomax step with the natural gradient, on a batch ``Z`` (b × k) of whitened data.
 
@@ -318,52 +308,43 @@ def natural_gradient_step(W, Z, eta: float) -> np.ndarray:
     Z = as_matrix(Z, name="Z", shape=(None, W.shape[0]))
     eta = positive(eta, name="eta")
     U = Z @ W.T
-    return W + eta * (np.eye(W.shape[0]) + (1 - 2 * _logistic(U)).T @ U / Z.shape[0]) @ W
+    return W + eta * (np.eye(W.shape[0]) + (1 - 2 * sigmoid(U)).T @ U / Z.shape[0]) @ W
 
 
-def _one_blas_thread():
-    """Run many tiny matrix products on one BLAS thread: extra threads only add synchronisation, which
-    costs 10× or more on a busy machine. (threadpoolctl comes with scikit-learn; without it, no-op.)"""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:                                  # pragma: no cover
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
+@validate(rng=Rng(), whitening=OneOf("pca", "zca"))
 def infomax(X, n_components: int | None = None, *, eta: float = 0.05, n_epochs: int = 30,
             batch_size: int = 64, anneal: float = 0.9, rng, w_init=None, whitening: str = "pca") -> ICAResult:
     """Bell & Sejnowski's infomax with Amari's natural gradient, by mini-batches over shuffled samples.
 
     Maximising the joint entropy of ``y = σ(W z)`` separates **super-Gaussian** sources (speech,
     natural-image features): the logistic's derivative is their assumed density. The step size
-    decays as ``η_e = η · anneal^e`` over epochs ``e``. ``history`` holds the data-space unmixing
-    ``W K`` after every epoch (so a curve of the Amari index can be drawn); ``n_iter`` counts epochs.
+    decays as ``η_e = η · anneal^e`` over epochs ``e``. ``history.unmixing`` holds the data-space
+    unmixing ``W K`` after every epoch (so a curve of the Amari index can be drawn); ``n_iter`` counts
+    epochs.
     """
     X = as_matrix(X, name="X")
     eta = positive(eta, name="eta")
     n_epochs = positive_int(n_epochs, name="n_epochs")
     batch_size = positive_int(batch_size, name="batch_size")
     anneal = in_range(anneal, 0.0, 1.0, name="anneal", closed="right")
-    rng = as_rng(rng)
     wh = whiten(X, n_components, method=whitening)
     k = wh.K.shape[0]
     W = np.eye(k) if w_init is None else _initial(w_init, k, rng)
     Z = wh.Z
     n = Z.shape[0]
     I = np.eye(k)
-    history = []
-    with _one_blas_thread():
+    history = History("unmixing")
+    with one_blas_thread():
         for epoch in range(n_epochs):
             step = eta * anneal**epoch
             Zs = Z[rng.permutation(n)]
             for start in range(0, n - batch_size + 1, batch_size):
                 Zb = Zs[start:start + batch_size]
                 U = Zb @ W.T
-                W = W + step * (I + (1 - 2 * _logistic(U)).T @ U / batch_size) @ W
+                W = W + step * (I + (1 - 2 * sigmoid(U)).T @ U / batch_size) @ W
             if not np.all(np.isfinite(W)):
                 raise FloatingPointError(f"infomax diverged in epoch {epoch + 1}; lower eta (now {eta:g})")
-            history.append(W @ wh.K)
+            history.record(unmixing=W @ wh.K)
     return ICAResult(W, wh, Z @ W.T, [n_epochs], True, [], history)
 
 

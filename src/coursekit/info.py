@@ -27,17 +27,18 @@ from importlib import resources
 
 import numpy as np
 
-from ._validate import as_array, as_matrix, as_rng, as_vector, in_range, positive, positive_int
+from ._numerics import scalar_or_array
+from ._validate import OneOf, Rng, as_array, as_matrix, as_vector, in_range, positive, positive_int, validate
 
 __all__ = [
     "entropy", "binary_entropy", "joint_entropy", "conditional_entropy", "mutual_information",
     "kl_divergence", "counts", "plugin_entropy", "plugin_mutual_information",
-    "bsc", "channel_mutual_information", "bsc_capacity", "blahut_arimoto",
-    "letter_frequencies", "entropy_ladder",
+    "bsc", "channel_mutual_information", "bsc_capacity", "Capacity", "blahut_arimoto",
+    "letter_frequencies", "EntropyLadder", "entropy_ladder",
     "local_contrast", "empirical_cdf", "output_entropy",
-    "KalmanResult", "kalman_step", "kalman_filter", "kalman_steady_state", "simulate_linear_gaussian",
-    "random_walk_model", "constant_velocity_model",
-    "riccati_iteration", "lqr", "simulate_lqr",
+    "KalmanResult", "kalman_step", "kalman_filter", "SteadyStateFilter", "kalman_steady_state",
+    "simulate_linear_gaussian", "random_walk_model", "constant_velocity_model",
+    "RiccatiSolution", "riccati_iteration", "LQR", "lqr", "simulate_lqr",
 ]
 
 
@@ -68,15 +69,14 @@ def entropy(p, base: float = 2, axis: int = -1) -> np.ndarray | float:
     base = positive(base, name="base")
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, -p * _log(p, base), 0.0)
-    h = terms.sum(axis=axis)
-    return float(h) if np.ndim(h) == 0 else h
+    return scalar_or_array(terms.sum(axis=axis))
 
 
 def binary_entropy(p) -> np.ndarray | float:
     """h(p) = −p log₂ p − (1 − p) log₂(1 − p), elementwise for p in [0, 1]."""
     p = as_array(p, name="p")
     if np.any((p < 0) | (p > 1)):
-        raise ValueError("p must be in [0, 1]")
+        raise ValueError(f"p must be in [0, 1]; got {p[(p < 0) | (p > 1)].flat[0]:g}")
     return entropy(np.stack([p, 1 - p], axis=-1))
 
 
@@ -106,8 +106,7 @@ def kl_divergence(p, q, base: float = 2, axis: int = -1):
         raise ValueError(f"p and q must have the same shape; got {p.shape} and {q.shape}")
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * _log(p / q, positive(base, name="base")), 0.0)
-    d = terms.sum(axis=axis)
-    return float(d) if np.ndim(d) == 0 else d
+    return scalar_or_array(terms.sum(axis=axis))
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,6 +130,7 @@ def counts(samples, n_symbols: int) -> np.ndarray:
     return np.bincount(flat, minlength=len(rows) * n_symbols).reshape(*lead, n_symbols)
 
 
+@validate(correction=OneOf(None, "miller-madow"))
 def plugin_entropy(samples, n_symbols: int, correction: str | None = None, base: float = 2):
     """The plug-in ("maximum-likelihood") entropy of the empirical frequencies, along the last axis.
 
@@ -141,8 +141,6 @@ def plugin_entropy(samples, n_symbols: int, correction: str | None = None, base:
     h = entropy(c, base)
     if correction is None:
         return h
-    if correction != "miller-madow":
-        raise ValueError(f"correction must be None or 'miller-madow'; got {correction!r}")
     n = c.sum(axis=-1)
     seen = (c > 0).sum(axis=-1)
     return h + (seen - 1) / (2 * n * np.log(base))
@@ -191,10 +189,17 @@ def bsc_capacity(p) -> np.ndarray | float:
     return 1.0 - binary_entropy(p)
 
 
-def blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 10_000):
+@dataclass
+class Capacity:
+    """A channel's capacity ``C`` (bits per use) and the input distribution ``px`` that achieves it."""
+    C: float
+    px: np.ndarray
+
+
+def blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 10_000) -> Capacity:
     """Capacity C = max_{p(x)} I(X; Y) of a discrete memoryless channel by the Blahut–Arimoto algorithm
-    (Blahut 1972; Arimoto 1972): alternately p(x) ∝ p(x) exp D(W[x]‖q), q = pᵀW. Returns ``(C, px)``
-    with C in bits; stops when the upper and lower capacity bounds differ by less than ``tol``.
+    (Blahut 1972; Arimoto 1972): alternately p(x) ∝ p(x) exp D(W[x]‖q), q = pᵀW. Stops when the upper
+    and lower capacity bounds differ by less than ``tol``.
     """
     W = _channel(W)
     tol = positive(tol, name="tol")
@@ -208,7 +213,7 @@ def blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 10_000):
             break
         px = px * np.exp(d)
         px /= px.sum()
-    return float(lower / np.log(2)), px
+    return Capacity(float(lower / np.log(2)), px)
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,14 +236,21 @@ def letter_frequencies(include_space: bool = True):
     return symbols, p / p.sum()
 
 
-def entropy_ladder(include_space: bool = True) -> dict:
+@dataclass
+class EntropyLadder:
+    """Shannon's (1951) first rungs, in bits per letter: ``F0`` = log₂(alphabet size), ``F1`` = H(letters)."""
+    F0: float
+    F1: float
+
+
+def entropy_ladder(include_space: bool = True) -> EntropyLadder:
     """Shannon's first two rungs from the shipped table: F0 = log₂(alphabet size) and F1 = H(letters).
 
     Shannon (1951), Table I: F0 = 4.70 and F1 = 4.14 for 26 letters; log₂ 27 = 4.75 and F1 = 4.03 with
     the space.
     """
     symbols, p = letter_frequencies(include_space)
-    return {"F0": float(np.log2(len(symbols))), "F1": entropy(p)}
+    return EntropyLadder(float(np.log2(len(symbols))), entropy(p))
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,11 +316,11 @@ def constant_velocity_model(dt: float = 1.0, q: float = 1.0, r: float = 1.0):
     return F, np.array([[1.0, 0.0]]), Q, np.array([[r]])
 
 
+@validate(rng=Rng())
 def simulate_linear_gaussian(F, H, Q, R, x0, n_steps: int, *, rng: np.random.Generator, n_seq: int = 1):
     """Draw ``n_seq`` sequences of the model; returns states x (n_steps, n_seq, n) and observations
     z (n_steps, n_seq, m) for t = 1 … n_steps, starting from x0 (not returned)."""
     F, H, Q, R = _lgs(F, H, Q, R)
-    rng = as_rng(rng)
     n_steps, n_seq = positive_int(n_steps, name="n_steps"), positive_int(n_seq, name="n_seq")
     x0 = as_vector(x0, name="x0", size=F.shape[0])
     w = rng.multivariate_normal(np.zeros(len(Q)), Q, size=(n_steps, n_seq), method="cholesky")
@@ -381,10 +393,19 @@ def kalman_filter(z, F, H, Q, R, x0, P0) -> KalmanResult:
     return KalmanResult(x, x_pred, P, P_pred, K)
 
 
-def kalman_steady_state(F, H, Q, R):
+@dataclass
+class SteadyStateFilter:
+    """The Kalman filter after its transient: gain ``K``, predicted covariance ``P_pred`` (P⁻) and
+    filtered covariance ``P``."""
+    K: np.ndarray
+    P_pred: np.ndarray
+    P: np.ndarray
+
+
+def kalman_steady_state(F, H, Q, R) -> SteadyStateFilter:
     """Steady-state predicted covariance P⁻ (the stabilising solution of the filter's discrete algebraic
     Riccati equation P⁻ = F P⁻ Fᵀ − F P⁻ Hᵀ (H P⁻ Hᵀ + R)⁻¹ H P⁻ Fᵀ + Q, via ``scipy.linalg.solve_discrete_are``
-    with (Fᵀ, Hᵀ)), the gain K and the filtered covariance P = (I − K H) P⁻. Returns ``(K, P_pred, P)``.
+    with (Fᵀ, Hᵀ)), the gain K and the filtered covariance P = (I − K H) P⁻.
 
     For the scalar random walk with Q = R = 1: P⁻ = φ = 1.618…, K = 1/φ = 0.618…, P = 0.618….
     """
@@ -392,19 +413,26 @@ def kalman_steady_state(F, H, Q, R):
     F, H, Q, R = _lgs(F, H, Q, R)
     P_pred = solve_discrete_are(F.T, H.T, Q, R)
     K = np.linalg.solve(H @ P_pred @ H.T + R, H @ P_pred).T
-    return K, P_pred, (np.eye(len(F)) - K @ H) @ P_pred
+    return SteadyStateFilter(K, P_pred, (np.eye(len(F)) - K @ H) @ P_pred)
 
 
 # --------------------------------------------------------------------------------------------
 # The linear-quadratic regulator and the duality with the Kalman filter
 # --------------------------------------------------------------------------------------------
 
-def riccati_iteration(A, B, Qc, Rc, tol: float = 1e-12, max_iter: int = 100_000):
+@dataclass
+class RiccatiSolution:
+    """The fixed point ``P`` of the control Riccati recursion and the ``iterations`` it took."""
+    P: np.ndarray
+    iterations: int
+
+
+def riccati_iteration(A, B, Qc, Rc, tol: float = 1e-12, max_iter: int = 100_000) -> RiccatiSolution:
     """Iterate the control Riccati recursion backwards from P = Qc until it stops changing:
 
         P ← Qc + Aᵀ P A − Aᵀ P B (Rc + Bᵀ P B)⁻¹ Bᵀ P A.
 
-    Returns ``(P, iterations)``. Its fixed point is the discrete algebraic Riccati equation solved by
+    Its fixed point is the discrete algebraic Riccati equation solved by
     ``scipy.linalg.solve_discrete_are(A, B, Qc, Rc)``. With A = Fᵀ, B = Hᵀ, Qc = Q, Rc = R it is the
     Kalman filter's recursion for P⁻ run forwards in time: the duality of estimation and control.
     """
@@ -420,21 +448,28 @@ def riccati_iteration(A, B, Qc, Rc, tol: float = 1e-12, max_iter: int = 100_000)
         P_new = Qc + A.T @ P @ A - (BP @ A).T @ np.linalg.solve(Rc + BP @ B, BP @ A)
         P_new = (P_new + P_new.T) / 2
         if np.max(np.abs(P_new - P)) <= tol * max(1.0, np.max(np.abs(P))):
-            return P_new, k
+            return RiccatiSolution(P_new, k)
         P = P_new
     raise RuntimeError(f"the Riccati recursion did not converge in {max_iter} iterations "
                        "(is (A, B) stabilisable?)")
 
 
-def lqr(A, B, Qc, Rc, tol: float = 1e-12):
+@dataclass
+class LQR:
+    """The optimal feedback gain ``K`` (u = −K x) and the cost-to-go matrix ``P`` (cost x₀ᵀ P x₀)."""
+    K: np.ndarray
+    P: np.ndarray
+
+
+def lqr(A, B, Qc, Rc, tol: float = 1e-12) -> LQR:
     """Infinite-horizon discrete LQR: u_t = −K x_t minimises Σ_t x_tᵀ Qc x_t + u_tᵀ Rc u_t for
-    x_{t+1} = A x_t + B u_t, with K = (Rc + Bᵀ P B)⁻¹ Bᵀ P A and P from :func:`riccati_iteration`.
-    Returns ``(K, P)``; the optimal cost from x_0 is x_0ᵀ P x_0.
+    x_{t+1} = A x_t + B u_t, with K = (Rc + Bᵀ P B)⁻¹ Bᵀ P A and P from :func:`riccati_iteration`;
+    the optimal cost from x_0 is x_0ᵀ P x_0.
     """
-    P, _ = riccati_iteration(A, B, Qc, Rc, tol=tol)
+    P = riccati_iteration(A, B, Qc, Rc, tol=tol).P
     A, B, Rc = np.asarray(A, float), np.asarray(B, float), np.asarray(Rc, float)
     K = np.linalg.solve(Rc + B.T @ P @ B, B.T @ P @ A)
-    return K, P
+    return LQR(K, P)
 
 
 def simulate_lqr(A, B, K, x0, n_steps: int):

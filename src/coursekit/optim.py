@@ -15,12 +15,13 @@ from typing import Callable
 
 import numpy as np
 
+from ._numerics import central_differences, relative_error, sigmoid, softplus
 from ._validate import as_matrix, as_vector, check_callable, positive, positive_int, same_length
 
 __all__ = [
     "numerical_gradient", "numerical_jacobian", "numerical_hessian", "gradient_check",
     "RootResult", "bisection", "newton_raphson",
-    "Path", "gradient_descent", "newton_method",
+    "DescentPath", "gradient_descent", "newton_method",
     "sigmoid", "logistic_loss", "logistic_gradient", "logistic_hessian", "newton_step",
     "LogisticFit", "fit_logistic_newton", "fit_logistic_gd", "lipschitz_constant",
     "rosenbrock", "rosenbrock_grad", "rosenbrock_hess",
@@ -37,20 +38,17 @@ def numerical_gradient(f: Callable, x, h: float = 1e-6) -> np.ndarray:
     f: scalar function of a 1-D array; x: the point (1-D).
     """
     check_callable(f, name="f")
-    x = as_vector(x, name="x")
+    x = as_vector(x, name="x").copy()
     h = positive(h, name="h")
-    E = h * np.eye(x.size)
-    return np.array([(f(x + e) - f(x - e)) / (2 * h) for e in E])
+    return central_differences(lambda: f(x.copy()), x, h)
 
 
 def numerical_jacobian(F: Callable, x, h: float = 1e-6) -> np.ndarray:
     """Central-difference Jacobian J_ij = ∂F_i/∂x_j of a vector function F: ℝⁿ → ℝᵐ, shape (m, n)."""
     check_callable(F, name="F")
-    x = as_vector(x, name="x")
+    x = as_vector(x, name="x").copy()
     h = positive(h, name="h")
-    E = h * np.eye(x.size)
-    cols = [(np.atleast_1d(F(x + e)) - np.atleast_1d(F(x - e))) / (2 * h) for e in E]
-    return np.stack(cols, axis=1)
+    return central_differences(lambda: F(x.copy()), x, h).reshape(x.size, -1).T
 
 
 def numerical_hessian(f: Callable, x, h: float = 1e-4) -> np.ndarray:
@@ -65,14 +63,15 @@ def gradient_check(f: Callable, grad: Callable, x, h: float = 1e-6) -> float:
     """Largest relative error between an analytic gradient and central differences.
 
     err = max_i |g_i − ĝ_i| / max(1, |g_i| + |ĝ_i|). Values near 1e-8 mean the gradient is right;
-    values above ~1e-4 mean a bug (with h = 1e-6 and double precision).
+    values above ~1e-4 mean a bug (with h = 1e-6 and double precision). (For the parameters of a
+    network, see :func:`coursekit.backprop.model_gradient_check`.)
     """
     check_callable(grad, name="grad")
     g = np.asarray(grad(as_vector(x, name="x")), dtype=float).ravel()
     g_num = numerical_gradient(f, x, h).ravel()
     if g.shape != g_num.shape:
         raise ValueError(f"grad must return {g_num.size} numbers (one per entry of x); got {g.size}")
-    return float(np.max(np.abs(g - g_num) / np.maximum(1.0, np.abs(g) + np.abs(g_num))))
+    return relative_error(g, g_num)
 
 
 # --------------------------------------------------------------------------------------------
@@ -81,11 +80,11 @@ def gradient_check(f: Callable, grad: Callable, x, h: float = 1e-6) -> float:
 
 @dataclass
 class RootResult:
-    """``root`` after ``iterations`` steps; ``history`` holds every iterate (the midpoints for bisection)."""
+    """``root`` after ``iterations`` steps; ``iterates`` holds every iterate (the midpoints for bisection)."""
     root: float
     iterations: int
     converged: bool
-    history: np.ndarray = field(repr=False)
+    iterates: np.ndarray = field(repr=False)
 
 
 def bisection(f: Callable, a: float, b: float, tol: float = 1e-12, max_iter: int = 200) -> RootResult:
@@ -109,18 +108,18 @@ def bisection(f: Callable, a: float, b: float, tol: float = 1e-12, max_iter: int
     if np.sign(fa) == np.sign(fb):
         raise ValueError(f"the bracket [a, b] = [{a:g}, {b:g}] has no sign change: "
                          f"f(a) = {fa:g} and f(b) = {fb:g}; choose a and b with f(a)·f(b) < 0")
-    history = []
+    iterates = []
     for k in range(1, max_iter + 1):
         m = (a + b) / 2
-        history.append(m)
+        iterates.append(m)
         fm = f(m)
         if np.sign(fm) == np.sign(fa):
             a, fa = m, fm
         else:
             b = m
         if fm == 0 or b - a <= tol:
-            return RootResult((a + b) / 2, k, True, np.array(history))
-    return RootResult((a + b) / 2, max_iter, False, np.array(history))
+            return RootResult((a + b) / 2, k, True, np.array(iterates))
+    return RootResult((a + b) / 2, max_iter, False, np.array(iterates))
 
 
 def newton_raphson(f: Callable, fprime: Callable, x0: float, tol: float = 1e-15,
@@ -137,17 +136,17 @@ def newton_raphson(f: Callable, fprime: Callable, x0: float, tol: float = 1e-15,
         raise ValueError(f"x0 must be finite; got {x0}")
     tol = positive(tol, name="tol")
     max_iter = positive_int(max_iter, name="max_iter")
-    history = [x]
+    iterates = [x]
     for k in range(1, max_iter + 1):
         d = fprime(x)
         if d == 0:
             raise ZeroDivisionError(f"f'(x) = 0 at x = {x:g} (iteration {k}); Newton's step is undefined there")
         x_new = x - f(x) / d
-        history.append(x_new)
+        iterates.append(x_new)
         if abs(x_new - x) <= tol * max(1.0, abs(x)):
-            return RootResult(x_new, k, True, np.array(history))
+            return RootResult(x_new, k, True, np.array(iterates))
         x = x_new
-    return RootResult(x, max_iter, False, np.array(history))
+    return RootResult(x, max_iter, False, np.array(iterates))
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,13 +154,13 @@ def newton_raphson(f: Callable, fprime: Callable, x0: float, tol: float = 1e-15,
 # --------------------------------------------------------------------------------------------
 
 @dataclass
-class Path:
+class DescentPath:
     """Iterates ``xs`` (n_steps + 1, d) of a descent method and the function values ``fs``."""
     xs: np.ndarray
     fs: np.ndarray
 
 
-def gradient_descent(f: Callable, grad: Callable, x0, eta: float, n_steps: int = 100) -> Path:
+def gradient_descent(f: Callable, grad: Callable, x0, eta: float, n_steps: int = 100) -> DescentPath:
     """x_{k+1} = x_k − η ∇f(x_k). Converges on an L-smooth convex f for η < 2/L."""
     check_callable(f, name="f")
     check_callable(grad, name="grad")
@@ -175,11 +174,11 @@ def gradient_descent(f: Callable, grad: Callable, x0, eta: float, n_steps: int =
             break                                   # diverged: stop and show the path so far
         xs.append(x)
     xs = np.array(xs)
-    return Path(xs, np.array([f(z) for z in xs]))
+    return DescentPath(xs, np.array([f(z) for z in xs]))
 
 
 def newton_method(f: Callable, grad: Callable, hess: Callable, x0, eta: float = 1.0,
-                  n_steps: int = 20) -> Path:
+                  n_steps: int = 20) -> DescentPath:
     """x_{k+1} = x_k − η H(x_k)⁻¹ ∇f(x_k): the minimum of the local quadratic model (η = 1)."""
     check_callable(hess, name="hess")
     x = as_vector(x0, name="x0")
@@ -192,19 +191,12 @@ def newton_method(f: Callable, grad: Callable, hess: Callable, x0, eta: float = 
             break
         xs.append(x)
     xs = np.array(xs)
-    return Path(xs, np.array([f(z) for z in xs]))
+    return DescentPath(xs, np.array([f(z) for z in xs]))
 
 
 # --------------------------------------------------------------------------------------------
 # Logistic regression
 # --------------------------------------------------------------------------------------------
-
-def sigmoid(z):
-    """σ(z) = 1 / (1 + e^{−z}), computed without overflow for large |z|."""
-    z = np.asarray(z, dtype=float)
-    ez = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + ez), ez / (1 + ez))
-
 
 def _design(X):
     """[1, X]: the intercept b is the first entry of θ = (b, w)."""
@@ -227,7 +219,7 @@ def logistic_loss(theta, X, y, lam: float = 1.0) -> float:
     """
     z = _design(X) @ theta
     # −log σ(z) = log(1 + e^{−z}); −log(1 − σ(z)) = log(1 + e^{z})
-    nll = np.sum(np.logaddexp(0, z) - y * z)
+    nll = np.sum(softplus(z) - y * z)
     return float(nll + 0.5 * lam * theta[1:] @ theta[1:])
 
 

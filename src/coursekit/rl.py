@@ -19,15 +19,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_array, as_rng, in_range, positive, positive_int
+from ._validate import Integer, Real, as_array, as_rng, in_range, positive, positive_int, validate
 
 __all__ = [
     "ACTIONS", "MOVES", "TabularEnv", "GridWorld", "SmallGridWorld", "CliffWalking",
     "random_policy", "greedy_policy", "epsilon_greedy",
-    "bellman_backup", "solve_bellman", "policy_evaluation", "q_from_v", "value_iteration",
+    "bellman_backup", "solve_bellman", "DPResult", "policy_evaluation", "q_from_v", "value_iteration",
     "TDResult", "td0", "ControlResult", "sarsa", "q_learning", "sarsa_update", "q_learning_update",
     "greedy_path", "PavlovianResult", "conditioning_rewards", "pavlovian_td",
-    "draw_values", "draw_paths",
 ]
 
 ACTIONS = ("up", "right", "down", "left")
@@ -81,8 +80,9 @@ class TabularEnv:
         return np.where(self.terminal[:, None], 0.0, self.reward)
 
     # --- the Gymnasium-style interface -------------------------------------------------------
-    def reset(self, rng: np.random.Generator | None = None):
-        """Start an episode; returns ``(state, info)``."""
+    def reset(self, *, rng: np.random.Generator | int | None = None):
+        """Start an episode; returns ``(state, info)`` (Gymnasium's interface). A world without a fixed
+        start state draws one with ``rng`` (a seed or a Generator), which it then needs."""
         if self.start is None:
             rng = as_rng(rng)
             self.state = int(rng.choice(np.flatnonzero(~self.terminal)))
@@ -203,7 +203,7 @@ def greedy_policy(Q, tol: float = 1e-9) -> np.ndarray:
     return best / best.sum(axis=1, keepdims=True)
 
 
-def epsilon_greedy(Q_s, epsilon: float, rng: np.random.Generator) -> np.ndarray:
+def epsilon_greedy(Q_s, epsilon: float, *, rng: np.random.Generator) -> np.ndarray:
     """Choose actions ε-greedily from action values ``Q_s`` of shape (..., A).
 
     With probability ε a uniformly random action, otherwise an action maximising Q_s, ties broken
@@ -285,22 +285,31 @@ def solve_bellman(P, R, pi, gamma: float, terminal=None) -> np.ndarray:
                          "(pass terminal=...)") from None
 
 
+@dataclass
+class DPResult:
+    """Result of dynamic programming: state values ``v`` (S,), the ``sweeps`` it took, and the policy
+    ``pi`` (S, A) — the one evaluated (:func:`policy_evaluation`) or the greedy one found
+    (:func:`value_iteration`)."""
+    v: np.ndarray
+    sweeps: int
+    pi: np.ndarray = field(repr=False)
+
+
+@validate(theta=Real(0, None, closed="neither"), max_sweeps=Integer(1))
 def policy_evaluation(env: TabularEnv, pi, gamma: float, theta: float = 1e-10,
-                      max_sweeps: int = 100_000):
+                      max_sweeps: int = 100_000) -> DPResult:
     """Iterative policy evaluation (Sutton & Barto §4.1): sweep ``bellman_backup`` from v = 0 until
-    max_s |v_{k+1}(s) − v_k(s)| < θ. Returns ``(v, sweeps)``.
+    max_s |v_{k+1}(s) − v_k(s)| < θ (or ``max_sweeps``).
     """
     P, R, pi = _model(env.P, env.R, pi)
     gamma = _gamma(gamma)
-    theta = positive(theta, name="theta")
-    max_sweeps = positive_int(max_sweeps, name="max_sweeps")
     v = np.zeros(env.n_states)
     for k in range(1, max_sweeps + 1):
         v_new = np.einsum("sa,sa->s", pi, R + gamma * P @ v)
         if np.max(np.abs(v_new - v)) < theta:
-            return v_new, k
+            return DPResult(v_new, k, pi)
         v = v_new
-    return v, max_sweeps
+    return DPResult(v, max_sweeps, pi)
 
 
 def q_from_v(env: TabularEnv, v, gamma: float) -> np.ndarray:
@@ -308,14 +317,13 @@ def q_from_v(env: TabularEnv, v, gamma: float) -> np.ndarray:
     return env.R + _gamma(gamma) * env.P @ as_array(v, name="v", ndim=1)
 
 
-def value_iteration(env: TabularEnv, gamma: float, theta: float = 1e-10, max_sweeps: int = 100_000):
+@validate(theta=Real(0, None, closed="neither"), max_sweeps=Integer(1))
+def value_iteration(env: TabularEnv, gamma: float, theta: float = 1e-10, max_sweeps: int = 100_000) -> DPResult:
     """Value iteration (Sutton & Barto §4.4): v_{k+1}(s) = max_a [r(s, a) + γ Σ_s' p(s'|s, a) v_k(s')].
 
-    Returns ``(v_star, pi_star, sweeps)`` with π* greedy with respect to v* (ties shared evenly).
+    Returns v*, the sweeps, and π* greedy with respect to v* (ties shared evenly).
     """
     gamma = _gamma(gamma)
-    theta = positive(theta, name="theta")
-    max_sweeps = positive_int(max_sweeps, name="max_sweeps")
     P, R = env.P, env.R
     v = np.zeros(env.n_states)
     for k in range(1, max_sweeps + 1):
@@ -324,7 +332,7 @@ def value_iteration(env: TabularEnv, gamma: float, theta: float = 1e-10, max_swe
             v = v_new
             break
         v = v_new
-    return v, greedy_policy(R + gamma * P @ v, tol=1e-6), k
+    return DPResult(v, k, greedy_policy(R + gamma * P @ v, tol=1e-6))
 
 
 # --------------------------------------------------------------------------------------------
@@ -604,47 +612,3 @@ def pavlovian_td(rewards, t_stimulus: int, alpha: float = 0.2, gamma: float = 1.
         w[:-1] += alpha * delta[t_stimulus + 1:]                   # feature active at t − 1
         deltas[n], values[n] = delta, V
     return PavlovianResult(deltas, values, w)
-
-
-# --------------------------------------------------------------------------------------------
-# Drawing
-# --------------------------------------------------------------------------------------------
-
-def draw_values(ax, env: TabularEnv, v, fmt: str = "{:.1f}", cmap: str = "viridis", title: str = "",
-                vmin: float | None = None, vmax: float | None = None):
-    """Draw state values ``v`` on the grid, each cell annotated with its value (colour range vmin…vmax,
-    by default the range of ``v``)."""
-    grid = np.asarray(v, dtype=float).reshape(env.shape)
-    lo = grid.min() if vmin is None else vmin
-    hi = grid.max() if vmax is None else vmax
-    if hi <= lo:
-        lo, hi = lo - 1, hi + 1
-    ax.imshow(grid, cmap=cmap, vmin=lo, vmax=hi)
-    for (i, j), value in np.ndenumerate(grid):
-        dark = (value - lo) / (hi - lo) < 0.5                 # white text on the dark half of the map
-        ax.text(j, i, fmt.format(value).replace("-", "−"), ha="center", va="center", fontsize=8,
-                color="white" if dark else "black")
-    ax.set(xticks=range(env.shape[1]), yticks=range(env.shape[0]), xlabel="column", ylabel="row", title=title)
-    ax.grid(False)
-    return ax
-
-
-def draw_paths(ax, env: CliffWalking, paths: dict, colors=None):
-    """Draw the cliff-walking grid (cliff shaded) and state sequences ``{label: states}`` on it."""
-    rows, cols = env.shape
-    cliff = getattr(env, "cliff", np.zeros(env.n_states, bool)).reshape(env.shape)
-    ax.imshow(cliff, cmap="Greys", vmin=0, vmax=1.5, extent=(-0.5, cols - 0.5, rows - 0.5, -0.5))
-    for k, (label, states) in enumerate(paths.items()):
-        r, c = env.coords(states)
-        offset = 0.12 * (k - (len(paths) - 1) / 2)
-        kw = {} if colors is None else {"color": colors[k]}
-        ax.plot(c + offset, r + offset, "o-", ms=3, label=f"{label} ({len(states) - 1} steps)", **kw)
-    r0, c0 = env.coords(env.start)
-    ax.text(c0, r0 + 0.3, "S", ha="center", fontsize=10, weight="bold")
-    if hasattr(env, "goal"):
-        rg, cg = env.coords(env.goal)
-        ax.text(cg, rg + 0.3, "G", ha="center", fontsize=10, weight="bold")
-    ax.set(xticks=range(cols), yticks=range(rows), xlabel="column", ylabel="row",
-           xlim=(-0.5, cols - 0.5), ylim=(rows - 0.5, -0.5))
-    ax.set_aspect("equal")
-    return ax

@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import nn
-from ._validate import as_array, as_rng, positive, positive_int
+from ._numerics import sigmoid
+from ._validate import OneOf, as_array, as_rng, positive, positive_int, validate
 
 __all__ = ["RNN", "LSTM", "TimeDistributed", "state_jacobian_norms",
            "temporal_xor", "next_step_windows", "adding_problem", "ADDING_THRESHOLD", "ADDING_CONSTANT_MSE"]
@@ -35,10 +36,6 @@ def _orthogonal(n: int, rng) -> np.ndarray:
     """A random orthogonal n × n matrix (QR of a Gaussian matrix, signs fixed: Haar distributed)."""
     Q, R = np.linalg.qr(rng.normal(size=(n, n)))
     return Q * np.sign(np.diag(R))
-
-
-def _sigmoid(a):
-    return 0.5 * (1.0 + np.tanh(0.5 * a))              # σ(a) without overflow
 
 
 def _state_gradient(dy, B, T, n, return_sequences):
@@ -72,13 +69,12 @@ class RNN(nn.Layer):
     ``∂L/∂W_h = Σ_t h_{t−1}ᵀ δ_t``, ``∂L/∂b = Σ_t Σ_batch δ_t`` and ``∂L/∂x_t = δ_t W_xᵀ``.
     """
 
+    @validate(activation=OneOf("tanh", "sigmoid"))
     def __init__(self, n_in: int, n_hidden: int, *, rng, activation: str = "tanh",
                  return_sequences: bool = True, gain: float = 1.0):
         self.n_in = positive_int(n_in, name="n_in")
         self.n_hidden = n = positive_int(n_hidden, name="n_hidden")
         rng = as_rng(rng)
-        if activation not in ("tanh", "sigmoid"):
-            raise ValueError(f"activation must be 'tanh' or 'sigmoid'; got {activation!r}")
         gain = positive(gain, name="gain")
         self.activation = activation
         self.return_sequences = bool(return_sequences)
@@ -88,7 +84,7 @@ class RNN(nn.Layer):
         self._cache = None
 
     def _phi(self, a):
-        return np.tanh(a) if self.activation == "tanh" else _sigmoid(a)
+        return np.tanh(a) if self.activation == "tanh" else sigmoid(a)
 
     def _dphi(self, h):
         """φ'(a) from h = φ(a)."""
@@ -218,9 +214,9 @@ class LSTM(nn.Layer):
         for t in range(T):
             a = XW[:, t] + H[:, t] @ W_h
             gates = G[:, t]
-            gates[:, :2 * n] = _sigmoid(a[:, :2 * n])
+            gates[:, :2 * n] = sigmoid(a[:, :2 * n])
             gates[:, 2 * n:3 * n] = np.tanh(a[:, 2 * n:3 * n])
-            gates[:, 3 * n:] = _sigmoid(a[:, 3 * n:])
+            gates[:, 3 * n:] = sigmoid(a[:, 3 * n:])
             C[:, t + 1] = gates[:, n:2 * n] * C[:, t] + gates[:, :n] * gates[:, 2 * n:3 * n]
             tanhC[:, t] = np.tanh(C[:, t + 1])
             H[:, t + 1] = gates[:, 3 * n:] * tanhC[:, t]

@@ -12,7 +12,7 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 
 from . import plotting
-from .grading.check import strict_mode
+from ._config import strict_mode
 
 __all__ = ["explorer", "control"]
 
