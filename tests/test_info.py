@@ -161,8 +161,7 @@ def test_riccati_and_lqr_against_scipy(rng):
     A = np.array([[1.0, 0.1], [0.0, 1.0]])                  # a double integrator
     B = np.array([[0.005], [0.1]])
     Qc, Rc = np.diag([1.0, 0.1]), np.array([[0.01]])
-    sol = info.riccati_iteration(A, B, Qc, Rc)
-    P, iters = sol.P, sol.iterations
+    P = info.riccati_iteration(A, B, Qc, Rc).P
     P_ref = solve_discrete_are(A, B, Qc, Rc)
     np.testing.assert_allclose(P, P_ref, rtol=1e-8)
     control = info.lqr(A, B, Qc, Rc)

@@ -77,8 +77,7 @@ def test_cliff_walking_dynamics_and_optimal_path():
     assert (s2, r, terminated, truncated) == (36, -100.0, False, False)
     s2, r, *_ = env.step(0)                                 # up
     assert (s2, r) == (24, -1.0)
-    optimal = rl.value_iteration(env, gamma=1.0)
-    v_star, pi_star = optimal.v, optimal.pi
+    v_star = rl.value_iteration(env, gamma=1.0).v
     assert v_star[env.start] == pytest.approx(-13)
     Q = rl.q_from_v(env, v_star, 1.0)
     path = rl.greedy_path(env, Q)

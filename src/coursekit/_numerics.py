@@ -24,8 +24,10 @@ __all__ = ["sigmoid", "softplus", "one_blas_thread", "central_differences", "rel
 
 def sigmoid(z):
     """σ(z) = 1/(1 + e^{−z}), computed as ½(1 + tanh(z/2)): no overflow for any z, an absolute error
-    below 1.2e-16, and faster than ``scipy.special.expit`` (NumPy's tanh is vectorised). For
-    log-probabilities use :func:`softplus`: log σ(z) = −softplus(−z)."""
+    of at most one unit in the last place of 1 (2.2e-16) — so not a small relative error far in the
+    negative tail, where it returns 0 below z ≈ −37 — and faster than ``scipy.special.expit``
+    (NumPy's tanh is vectorised: 1.2–2.7× on arrays of 64×16 to 1797×16, on a shared machine). For log-probabilities use :func:`softplus`:
+    log σ(z) = −softplus(−z)."""
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
 
 

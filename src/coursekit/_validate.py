@@ -47,6 +47,7 @@ __all__ = [
     "same_length",
     "as_tracks",
     "walk_shape",
+    "check_distributions",
 ]
 
 
@@ -178,6 +179,20 @@ def same_length(a: np.ndarray, b: np.ndarray, *, names: tuple[str, str]) -> None
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"{names[0]} and {names[1]} must have the same number of rows; "
                          f"got {a.shape[0]} and {b.shape[0]}")
+
+
+def check_distributions(p: np.ndarray, *, name: str, what: str, atol: float = 1e-8) -> None:
+    """Every slice ``p[..., :]`` along the last axis must be a probability distribution (entries ≥ 0,
+    summing to 1); ``what`` says what it is a distribution over, for the message."""
+    negative = p < 0
+    if negative.any():
+        raise ValueError(f"{name} must hold probabilities (>= 0); found {p[negative].flat[0]:g} at {_where(negative)}")
+    sums = p.sum(axis=-1)
+    off = np.abs(sums - 1.0) > atol
+    if off.any():
+        index = _where(off)[:-1] + ", :]"
+        raise ValueError(f"each {name}{index} must be a probability distribution over {what} (summing to 1); "
+                         f"found one summing to {sums[off].flat[0]:.6g}")
 
 
 def as_tracks(x: Any, *, name: str = "x", min_len: int = 2) -> tuple[np.ndarray, bool]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from ._validate import (Integer, OneOf, Real, Rng, as_array, as_rng, as_tracks, as_vector, in_range, positive,
+from ._validate import (Integer, OneOf, Rng, as_array, as_rng, as_tracks, as_vector, in_range, positive,
                         positive_int, validate, walk_shape)
 from .diffusion import msd_time_averaged
 
@@ -37,13 +37,19 @@ __all__ = [
 
 @dataclass
 class PowerLaw:
-    """y ≈ prefactor · t^alpha, fitted by :func:`fit_power_law`."""
+    """y ≈ prefactor · t^alpha, fitted by :func:`fit_power_law`.
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb, through :func:`fit_power_law`.
+    """
     alpha: float
     prefactor: float
 
 
 def fit_power_law(t, y) -> PowerLaw:
-    """Least-squares line through (log t, log y): the exponent and prefactor of y ≈ prefactor · t^alpha."""
+    """Least-squares line through (log t, log y): the exponent and prefactor of y ≈ prefactor · t^alpha.
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
+    """
     t = as_vector(t, name="t")
     y = as_vector(y, name="y", size=t.size)
     if t.size < 2:
@@ -57,7 +63,10 @@ def fit_power_law(t, y) -> PowerLaw:
 
 @dataclass
 class AlphaEstimate:
-    """Anomalous exponent α of ⟨x²⟩ ≈ 2K t^α, with a bootstrap standard error over walkers."""
+    """Anomalous exponent α of ⟨x²⟩ ≈ 2K t^α, with a bootstrap standard error over walkers.
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb, through :func:`estimate_alpha`.
+    """
     alpha: float
     stderr: float
     K: float
@@ -87,6 +96,8 @@ def estimate_alpha(x, t, *, rng: np.random.Generator, window: tuple[float, float
     least-squares slope in log-log coordinates. The standard error is the spread of α over ``n_boot``
     bootstrap resamples of the *walkers*: walkers are independent, points of one MSD curve are not, so a
     regression error would be too small. Needs at least 2 walkers.
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     x, _ = as_tracks(x)
     W, N, dim = x.shape
@@ -100,7 +111,9 @@ def estimate_alpha(x, t, *, rng: np.random.Generator, window: tuple[float, float
     if average == "time":
         dt = elapsed[1]
         if not np.allclose(np.diff(t), dt, rtol=1e-6, atol=0):
-            raise ValueError("average='time' needs uniformly sampled tracks (equal steps in t)")
+            steps = np.diff(t)
+            raise ValueError(f"average='time' needs uniformly sampled tracks (equal steps in t); got steps from "
+                             f"{steps.min():g} to {steps.max():g}")
         elapsed = elapsed[:N // 10 + 1] if window is None and N >= 30 else elapsed
     lo, hi = (elapsed[1], elapsed[-1]) if window is None else (float(window[0]), float(window[1]))
     cols = np.flatnonzero((elapsed >= lo * (1 - 1e-9)) & (elapsed <= hi * (1 + 1e-9)) & (elapsed > 0))
@@ -135,6 +148,8 @@ def pareto_waits(size, alpha: float, *, tau0: float = 1.0, rng: np.random.Genera
     """Waiting times with density ψ(t) = α τ0^α t^{−1−α} for t ≥ τ0 (a Pareto law): τ0 U^{−1/α}.
 
     The mean is infinite for α ≤ 1 — the origin of subdiffusion in a CTRW (Metzler & Klafter 2000).
+
+    Used in: no notebook yet (week 10's module; tested in tests/test_anomalous.py).
     """
     rng = as_rng(rng)
     alpha, tau0 = positive(alpha, name="alpha"), positive(tau0, name="tau0")
@@ -204,6 +219,8 @@ def ctrw(n_walkers: int, t, alpha: float, *, rng: np.random.Generator, tau0: flo
     chunks, then one ``searchsorted`` finds how many jumps each walker has made by each time.
     In ``dim`` dimensions each jump is N(0, sigma²) per coordinate (⟨r²⟩ = dim × the 1-D MSD).
     Returns positions of shape (walkers, len(t)), or (walkers, len(t), dim) for dim > 1.
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     rng = as_rng(rng)
     n_walkers = positive_int(n_walkers, name="n_walkers")
@@ -221,7 +238,10 @@ def ctrw(n_walkers: int, t, alpha: float, *, rng: np.random.Generator, tau0: flo
 
 def ctrw_msd_theory(t, alpha: float, *, tau0: float = 1.0, sigma: float = 1.0) -> np.ndarray:
     """Long-time ensemble MSD of :func:`ctrw` (1-D): σ² sin(πα)/(πα) (t/τ0)^α for α < 1, and
-    σ² t/⟨τ⟩ = σ² t (α − 1)/(α τ0) for α > 1."""
+    σ² t/⟨τ⟩ = σ² t (α − 1)/(α τ0) for α > 1.
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
+    """
     t = as_array(t, name="t")
     alpha, tau0, sigma = positive(alpha, name="alpha"), positive(tau0, name="tau0"), positive(sigma, name="sigma")
     if alpha < 1:
@@ -238,6 +258,8 @@ def levy_walk(n_walkers: int, t, gamma: float, *, rng: np.random.Generator, tau0
 
     Jump length and duration are coupled, so the MSD stays finite: ⟨x²⟩ ∝ t² (ballistic) for γ < 1,
     ∝ t^{3−γ} (superdiffusion) for 1 < γ < 2, ∝ t for γ > 2. Returns (walkers, len(t)).
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     rng = as_rng(rng)
     n_walkers = positive_int(n_walkers, name="n_walkers")
@@ -263,6 +285,8 @@ def stable_jumps(size, alpha: float, *, rng: np.random.Generator, scale: float =
     With V ~ U(−π/2, π/2) and E ~ Exp(1): X = sin(αV)/cos(V)^{1/α} · [cos((1 − α)V)/E]^{(1−α)/α}.
     Characteristic function exp(−|scale·k|^α): α = 2 is N(0, 2 scale²), α = 1 the Cauchy law. For α < 2
     the tails fall as |x|^{−1−α}, so the variance is infinite.
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb, through :func:`levy_flight`.
     """
     rng = as_rng(rng)
     alpha = in_range(alpha, 0.0, 2.0, name="alpha", closed="right")
@@ -281,6 +305,8 @@ def levy_flight(n_walkers: int, n_steps: int, alpha: float, *, rng: np.random.Ge
 
     Stability gives x_n =ᵈ n^{1/α} x_1 exactly: every quantile grows as n^{1/α} while the variance is
     infinite (Metzler & Klafter 2000), so measure the spread with :func:`quantile_width`.
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     n_walkers, n_steps, _, shape = walk_shape(n_walkers, n_steps, 1)
     x = np.zeros(shape)
@@ -293,6 +319,8 @@ def quantile_width(x, q: float = 0.75) -> np.ndarray:
 
     For q = 0.75 this is half the interquartile range: finite for any α-stable law, unlike the variance.
     x: (walkers, T) displacements from the start. Returns shape (T,).
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     x = as_array(x, name="x", ndim=2)
     q = in_range(q, 0.5, 1.0, name="q", closed="neither")
@@ -309,6 +337,9 @@ def fgn_autocovariance(k, H: float) -> np.ndarray:
 
     γ(0) = 1; for H > ½ the increments are positively correlated (persistent, superdiffusive), for
     H < ½ negatively (antipersistent, subdiffusive); H = ½ is white noise.
+
+    Used in: week 9, notebooks/09-diffusion.ipynb; week 10, notebooks/10-anomalous-diffusion.ipynb, by the check
+    of an exercise.
     """
     k = np.abs(as_array(k, name="k"))
     H = in_range(H, 0.0, 1.0, name="H", closed="right")
@@ -325,6 +356,8 @@ def fbm(n_walkers: int, n_steps: int, H: float, *, rng: np.random.Generator, dt:
     parts, the real and the imaginary part of FFT(√(λ/2n) Z) are two *independent* exact samples, so one
     FFT row makes two walkers. Positions are scaled so that ⟨x²(t)⟩ = 2K t^{2H} (α = 2H); K = D and
     H = ½ is Brownian motion. Returns (walkers, steps + 1).
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     rng = as_rng(rng)
     n_walkers, n_steps, _, shape = walk_shape(n_walkers, n_steps, 1)
@@ -356,6 +389,8 @@ def ergodicity_breaking(tamsd) -> np.ndarray:
 
     tamsd: time-averaged MSDs, (walkers,) at one lag or (walkers, lags). EB → 0 for an ergodic process
     (Brownian motion: EB ≈ 4Δ/3T); for a subdiffusive CTRW it stays finite (:func:`eb_ctrw_theory`).
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     d = as_array(tamsd, name="tamsd", ndim=(1, 2))
     if d.shape[0] < 2:
@@ -368,6 +403,8 @@ def eb_ctrw_theory(alpha: float) -> float:
     """He et al. (2008): for a CTRW with 0 < α ≤ 1 and Δ ≪ T, EB = 2Γ²(1 + α)/Γ(1 + 2α) − 1.
 
     The time-averaged diffusion coefficient is random, with a Mittag-Leffler distribution; α = 1 gives 0.
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     alpha = in_range(alpha, 0.0, 1.0, name="alpha", closed="right")
     return float(2 * special.gamma(1 + alpha) ** 2 / special.gamma(1 + 2 * alpha) - 1)

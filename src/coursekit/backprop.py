@@ -39,7 +39,10 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 def backprop_gradient(model: Layer, loss, X, y) -> np.ndarray:
-    """∇_θ C by one forward and one backward pass: O(P) work for P parameters."""
+    """∇_θ C by one forward and one backward pass: O(P) work for P parameters.
+
+    Used in: week 3, notebooks/03-backprop.ipynb, by the check of an exercise.
+    """
     _, dy = loss(model.forward(np.asarray(X, dtype=float), train=True), y)
     model.backward(dy)
     return flat_grads(model)
@@ -47,7 +50,11 @@ def backprop_gradient(model: Layer, loss, X, y) -> np.ndarray:
 
 def finite_difference_gradient(model: Layer, loss, X, y, h: float = 1e-6) -> np.ndarray:
     """∇_θ C by central differences, [C(θ + h e_k) − C(θ − h e_k)]/2h for each of the P parameters:
-    2P forward passes of O(P) each, so O(P²) work. The parameters are restored afterwards."""
+    2P forward passes of O(P) each, so O(P²) work. The parameters are restored afterwards.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 6, notebooks/06-rnn.ipynb, through
+    :func:`model_gradient_check` and :func:`time_gradient`.
+    """
     h = positive(h, name="h")
     X = np.asarray(X, dtype=float)
     cost = lambda: loss(model.forward(X, train=True), y)[0]
@@ -58,7 +65,10 @@ def finite_difference_gradient(model: Layer, loss, X, y, h: float = 1e-6) -> np.
 def model_gradient_check(model: Layer, loss, X, y, h: float = 1e-6) -> float:
     """Largest relative error max_k |g_k − ĝ_k| / max(1, |g_k| + |ĝ_k|) between backprop's gradient g
     and central differences ĝ over all the model's parameters. Near 1e-9 means right; above ~1e-5
-    means a bug. (For a function and its gradient, see :func:`coursekit.optim.gradient_check`.)"""
+    means a bug. (For a function and its gradient, see :func:`coursekit.optim.gradient_check`.)
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 6, notebooks/06-rnn.ipynb.
+    """
     g = backprop_gradient(model, loss, X, y)
     return relative_error(g, finite_difference_gradient(model, loss, X, y, h))
 
@@ -70,6 +80,9 @@ def layer_gradient_check(layer: Layer, x, *, rng, h: float = 1e-6) -> dict:
     Uses the scalar L = Σ R ⊙ layer(x) with a fixed random R, so ∂L/∂y = R. Returns the largest relative
     error for the input gradient ("x") and for each parameter, keyed like ``layer.params``; all should
     be ≲ 1e-7.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb.
     """
     x = np.array(x, dtype=float)
     R = rng.normal(size=np.shape(layer.forward(x, train=True)))
@@ -84,7 +97,10 @@ def layer_gradient_check(layer: Layer, x, *, rng, h: float = 1e-6) -> dict:
 @validate(method=OneOf("backprop", "finite differences"), repeats=Integer(1))
 def time_gradient(model: Layer, loss, X, y, *, method: str = "backprop", repeats: int = 3) -> float:
     """Seconds for one full gradient by ``method`` ("backprop" or "finite differences"), best of
-    ``repeats`` runs."""
+    ``repeats`` runs.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
     fn = backprop_gradient if method == "backprop" else finite_difference_gradient
     best = np.inf
     for _ in range(repeats):
@@ -97,7 +113,10 @@ def time_gradient(model: Layer, loss, X, y, *, method: str = "backprop", repeats
 @validate(number=Integer(1), repeats=Integer(1))
 def time_forward(model: Layer, loss, X, y, number: int = 10, repeats: int = 3) -> float:
     """Seconds for one forward pass and cost evaluation on (X, y) — the unit of cost of finite
-    differences, which need 2P of them: the mean over ``number`` calls, best of ``repeats``."""
+    differences, which need 2P of them: the mean over ``number`` calls, best of ``repeats``.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
     X = np.asarray(X, dtype=float)
     best = np.inf
     for _ in range(repeats):
@@ -110,14 +129,20 @@ def time_forward(model: Layer, loss, X, y, number: int = 10, repeats: int = 3) -
 
 @dataclass
 class GradientTiming:
-    """Seconds for one full gradient of the same model and data by each method."""
+    """Seconds for one full gradient of the same model and data by each method.
+
+    Used in: week 3, notebooks/03-backprop.ipynb, through :func:`gradient_timing`.
+    """
     backprop: float
     finite_differences: float
 
 
 def gradient_timing(model: Layer, loss, X, y, repeats: int = 3) -> GradientTiming:
     """Seconds for one full gradient by backpropagation and by central differences, each the best of
-    ``repeats``."""
+    ``repeats``.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
     return GradientTiming(time_gradient(model, loss, X, y, method="backprop", repeats=repeats),
                           time_gradient(model, loss, X, y, method="finite differences", repeats=repeats))
 
@@ -133,6 +158,8 @@ class GroupedDense(Layer):
 
     Training G small networks as one model this way gives each exactly the updates it would get
     alone (the summed loss separates), at the cost of one. ``init`` as for :class:`coursekit.nn.Dense`.
+
+    Used in: week 3, notebooks/03-backprop.ipynb, through :func:`sweeps_to_learn`.
     """
 
     @validate(n_groups=Integer(1), n_in=Integer(1), n_out=Integer(1), rng=Rng(),
@@ -172,14 +199,20 @@ class GroupedDense(Layer):
 
 def symmetry_data(n: int = 6) -> tuple[np.ndarray, np.ndarray]:
     """All 2ⁿ binary vectors of length n (rows, in binary counting order) and y = 1 iff the vector is
-    symmetric about its centre (a palindrome): the task of Rumelhart et al. (1986), Fig. 1, with n = 6."""
+    symmetric about its centre (a palindrome): the task of Rumelhart et al. (1986), Fig. 1, with n = 6.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
     n = positive_int(n, name="n", minimum=2)
     X = binary_vectors(n)
     return X, np.all(X == X[:, ::-1], axis=1).astype(int)
 
 
 def symmetry_converged(model: Layer, X, y, tol: float = 0.1) -> bool:
-    """Learned: every output is within ``tol`` of its 0/1 target."""
+    """Learned: every output is within ``tol`` of its 0/1 target.
+
+    Used in: no notebook yet (week 3's module; tested in tests/test_backprop.py).
+    """
     tol = in_range(tol, 0.0, 0.5, name="tol", closed="right")
     out = model.forward(np.asarray(X, dtype=float), train=False).ravel()
     return bool(np.all(np.abs(out - np.asarray(y).ravel()) < tol))
@@ -188,7 +221,10 @@ def symmetry_converged(model: Layer, X, y, tol: float = 0.1) -> bool:
 @dataclass
 class SymmetryWeights:
     """How the input→hidden weights of a symmetry network look (see :func:`symmetry_ratios`):
-    ``antisymmetry`` (n_hidden,) and the sorted mirror-pair ``ratios`` (n_hidden, n_in/2)."""
+    ``antisymmetry`` (n_hidden,) and the sorted mirror-pair ``ratios`` (n_hidden, n_in/2).
+
+    Used in: week 3, notebooks/03-backprop.ipynb, through :func:`symmetry_ratios`.
+    """
     antisymmetry: np.ndarray
     ratios: np.ndarray
 
@@ -200,6 +236,8 @@ def symmetry_ratios(W) -> SymmetryWeights:
     (0 when mirror-image inputs have equal and opposite weights), and ``ratios`` = the magnitudes of
     the n/2 mirror pairs (averaged over the pair), sorted and divided by the smallest. Rumelhart et
     al. (1986) found 1 : 2 : 4 — powers of two, so no asymmetric input can balance the sum to zero.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
     """
     W = as_matrix(W, name="W")
     n = W.shape[0]
@@ -217,7 +255,10 @@ def symmetry_ratios(W) -> SymmetryWeights:
 class ParallelRuns:
     """``sweeps[k]`` = full-batch sweeps network k needed until every output was within ``tol`` of its
     target (−1 if not within ``max_sweeps``); the final weights ``W_in`` (K, n_in, H), ``b_in`` (K, H),
-    ``W_out`` (K, H, 1), ``b_out`` (K, 1); ``loss`` (K, n_sweeps) the error E of each network per sweep."""
+    ``W_out`` (K, H, 1), ``b_out`` (K, 1); ``loss`` (K, n_sweeps) the error E of each network per sweep.
+
+    Used in: week 3, notebooks/03-backprop.ipynb, through :func:`sweeps_to_learn` and :func:`symmetry_sweeps`.
+    """
     sweeps: np.ndarray
     W_in: np.ndarray
     b_in: np.ndarray
@@ -259,6 +300,8 @@ def sweeps_to_learn(X, y, n_nets: int, n_hidden: int, *, rng, eta: float = 0.1, 
 
     The networks train side by side as one model — their hidden layers are one Dense (its columns are
     independent), their output layers a :class:`GroupedDense` — so each gets exactly its own gradient.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
     """
     X = as_matrix(X, name="X")
     y = as_array(y, name="y", ndim=1)
@@ -292,7 +335,10 @@ def sweeps_to_learn(X, y, n_nets: int, n_hidden: int, *, rng, eta: float = 0.1, 
 def symmetry_sweeps(n_nets: int, *, rng, eta: float = 0.1, momentum: float = 0.9, scale: float = 0.3,
                     max_sweeps: int = 10_000, tol: float = 0.1) -> ParallelRuns:
     """The symmetry task of Rumelhart et al. (1986), Fig. 1: 6-2-1 networks, all 64 patterns, with the
-    paper's η = 0.1 and α = 0.9 (see :func:`sweeps_to_learn`)."""
+    paper's η = 0.1 and α = 0.9 (see :func:`sweeps_to_learn`).
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
     X, y = symmetry_data(6)
     return sweeps_to_learn(X, y, n_nets, 2, rng=rng, eta=eta, momentum=momentum, scale=scale,
                            max_sweeps=max_sweeps, tol=tol)

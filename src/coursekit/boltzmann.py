@@ -26,7 +26,11 @@ __all__ = [
 
 
 def all_states(n: int) -> np.ndarray:
-    """All 2ⁿ binary vectors of length n, as rows of 0/1 (first unit = most significant bit)."""
+    """All 2ⁿ binary vectors of length n, as rows of 0/1 (first unit = most significant bit).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`boltzmann_probabilities` and
+    :func:`encoder_codes`.
+    """
     n = positive_int(n, name="n")
     if n > 24:
         raise ValueError(f"n must be at most 24 to enumerate 2ⁿ states; got {n}")
@@ -34,7 +38,11 @@ def all_states(n: int) -> np.ndarray:
 
 
 def boltzmann_energy(W, b, s):
-    """E(s) = −½ sᵀ W s − bᵀ s for 0/1 states s (…, n) (Ackley, Hinton & Sejnowski 1985)."""
+    """E(s) = −½ sᵀ W s − bᵀ s for 0/1 states s (…, n) (Ackley, Hinton & Sejnowski 1985).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`boltzmann_probabilities` and
+    :func:`encoder_codes`.
+    """
     s = np.asarray(s, dtype=float)
     return -0.5 * np.einsum("...i,ij,...j->...", s, W, s) - s @ b
 
@@ -43,6 +51,8 @@ def boltzmann_probabilities(W, b, T: float = 1.0):
     """The exact Boltzmann distribution p(s) = e^{−E(s)/T}/Z over all 2ⁿ states (small n only).
 
     Returns ``(states, p)``.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     W = as_matrix(W, name="W", square=True)
     b = as_array(b, name="b", ndim=1)
@@ -83,6 +93,8 @@ def gibbs_sweeps(W, b, s, *, T: float, n_sweeps: int, rng, free=None) -> np.ndar
 
     s: (n,) or (C, n) 0/1 states (C independent chains); ``free`` (bool mask or indices) says which
     units may change (default all — the others stay clamped). Returns the new states.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     W = as_matrix(W, name="W", square=True)
     b = as_array(b, name="b", ndim=1)
@@ -101,7 +113,10 @@ def gibbs_sweeps(W, b, s, *, T: float, n_sweeps: int, rng, free=None) -> np.ndar
 
 
 def encoder_patterns(n: int = 4) -> np.ndarray:
-    """The n training vectors of the n-h-n encoder: unit p of V1 and unit p of V2 on, all else off."""
+    """The n training vectors of the n-h-n encoder: unit p of V1 and unit p of V2 on, all else off.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`train_encoder`.
+    """
     n = positive_int(n, name="n", minimum=2)
     eye = np.eye(n)
     return np.hstack([eye, eye])
@@ -110,7 +125,10 @@ def encoder_patterns(n: int = 4) -> np.ndarray:
 def encoder_mask(n: int = 4, n_hidden: int = 2) -> np.ndarray:
     """Connectivity of the encoder network, units ordered (V1, V2, H): each visible group is fully
     connected within itself and to every hidden unit, the hidden units to each other, and there is no
-    direct V1–V2 connection, so everything V2 learns about V1 must pass through the hidden code."""
+    direct V1–V2 connection, so everything V2 learns about V1 must pass through the hidden code.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`train_encoder`.
+    """
     n = positive_int(n, name="n", minimum=2)
     n_hidden = positive_int(n_hidden, name="n_hidden")
     size = 2 * n + n_hidden
@@ -124,7 +142,10 @@ def encoder_mask(n: int = 4, n_hidden: int = 2) -> np.ndarray:
 class EncoderRun:
     """Result of :func:`train_encoder` for K networks: weights ``W`` (K, n, n), biases ``b`` (K, n),
     and ``success[k, t]`` — whether network k solved the encoder after learning cycle
-    ``checked_at[t]``."""
+    ``checked_at[t]``.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`train_encoder`.
+    """
     W: np.ndarray
     b: np.ndarray
     success: np.ndarray
@@ -157,7 +178,10 @@ def encoder_success(W, b, n: int = 4, T: float = 0.0) -> np.ndarray:
     V2 is the p-th unit alone, for every p. The answer is computed exactly over the 2^{n + n_hidden}
     free states: at ``T = 0`` (the default, the end point of annealing) it is the V2 part of the
     lowest-energy state; at T > 0 the correct V2 vector must have conditional probability above ½
-    (summing over the hidden units). W: (n_units, n_units) or (K, …); returns a bool (or K bools)."""
+    (summing over the hidden units). W: (n_units, n_units) or (K, …); returns a bool (or K bools).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`train_encoder`.
+    """
     W = np.asarray(W, dtype=float)
     b = np.asarray(b, dtype=float)
     T = nonnegative(T, name="T")
@@ -185,7 +209,10 @@ def encoder_success(W, b, n: int = 4, T: float = 0.0) -> np.ndarray:
 
 def encoder_codes(W, b, n: int = 4) -> np.ndarray:
     """For each input p clamped on V1, the (V2, H) part of the lowest-energy state: an array of shape
-    (n, n + n_hidden) whose last n_hidden columns are the hidden code the network uses for input p."""
+    (n, n + n_hidden) whose last n_hidden columns are the hidden code the network uses for input p.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
+    """
     W = as_matrix(W, name="W", square=True)
     b = as_array(b, name="b", ndim=1)
     free = all_states(W.shape[0] - n)
@@ -206,6 +233,8 @@ class EncoderTraining:
     final temperature over which the statistics are averaged; clamp_noise: (p_off, p_on), the
     probabilities that a unit clamped on is turned off and one clamped off is turned on;
     check_every: cycles between two exact success checks.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     n_cycles: int = 200
     eta: float = 0.2
@@ -239,6 +268,8 @@ def train_encoder(n: int = 4, n_hidden: int = 2, *, n_nets: int = 1, rng,
     Success is judged exactly by :func:`encoder_success` (T = 0) every ``training.check_every``
     cycles. Temperatures are divided by 10 relative to the paper's (final T = 1), so η = 0.2
     corresponds to a weight step of 2 in its units.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     if not isinstance(training, EncoderTraining):
         raise TypeError(f"training must be a coursekit.boltzmann.EncoderTraining; got {type(training).__name__}")

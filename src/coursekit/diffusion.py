@@ -54,6 +54,8 @@ def stokes_einstein_D(radius: float, T: float = T_20C, eta: float = WATER_ETA) -
     radius: the sphere's **radius** a (m) — half the diameter; T: absolute temperature (K, default
     20 °C); eta: the fluid's dynamic viscosity (Pa·s, default water at 20 °C, 1.0016e-3).
     A 1 µm *diameter* bead (a = 0.5e-6 m) in 20 °C water gives D ≈ 4.3e-13 m²/s = 0.43 µm²/s.
+
+    Used in: week 9, notebooks/09-diffusion.ipynb; week 11, notebooks/11-low-reynolds.ipynb.
     """
     return codata.k * T / (6 * np.pi * eta * radius)
 
@@ -62,6 +64,8 @@ def rms_displacement(D: float, t, dim: int = 1):
     """Root-mean-square displacement √⟨r²⟩ = √(2 d D t) after time t in d dimensions (Einstein 1905).
 
     Einstein's λ_x is the d = 1 case: the projection of the displacement on one axis.
+
+    Used in: week 9, notebooks/09-diffusion.ipynb.
     """
     D = positive(D, name="D")
     t = as_array(t, name="t")
@@ -78,6 +82,8 @@ def avogadro_from_D(radius: float, D: float, T: float = T_20C, eta: float = WATE
 
     radius: the grains' radius a (m); D: their diffusion coefficient measured from tracks (m²/s);
     T (K) and eta (Pa·s) as for :func:`stokes_einstein_D`; R is the gas constant.
+
+    Used in: week 9, notebooks/09-diffusion.ipynb.
     """
     return codata.R * T / (6 * np.pi * eta * radius * D)
 
@@ -87,7 +93,10 @@ def avogadro_from_D(radius: float, D: float, T: float = T_20C, eta: float = WATE
 # --------------------------------------------------------------------------------------------
 
 def fick_flux(c, dx: float, D: float) -> np.ndarray:
-    """Fick's first law J = −D ∂c/∂x, by central differences (one-sided at the ends)."""
+    """Fick's first law J = −D ∂c/∂x, by central differences (one-sided at the ends).
+
+    Used in: no notebook yet (week 9's module; tested in tests/test_diffusion.py).
+    """
     c = as_vector(c, name="c")
     if c.size < 2:
         raise ValueError(f"c must have at least 2 grid points; got {c.size}")
@@ -106,6 +115,8 @@ def diffuse_fd(c0, *, D: float, dx: float, dt: float, n_steps: int,
     ``boundary``: 'reflecting' (zero flux, mass conserved), 'absorbing' (c = 0 outside the grid) or
     'periodic'. The time loop is sequential by nature; each step is one vectorised update.
     Accuracy: O(dt) + O(dx²).
+
+    Used in: week 9, notebooks/09-diffusion.ipynb.
     """
     c = as_vector(c0, name="c0").copy()
     r = D * dt / dx**2
@@ -126,7 +137,10 @@ def diffuse_fd(c0, *, D: float, dx: float, dt: float, n_steps: int,
 
 
 def gaussian_solution(x, t: float, D: float, x0: float = 0.0, mass: float = 1.0) -> np.ndarray:
-    """Green's function of the diffusion equation: c(x, t) = M/√(4πDt) · exp(−(x − x0)²/4Dt)."""
+    """Green's function of the diffusion equation: c(x, t) = M/√(4πDt) · exp(−(x − x0)²/4Dt).
+
+    Used in: week 9, notebooks/09-diffusion.ipynb.
+    """
     x = as_array(x, name="x")
     t, D = positive(t, name="t"), positive(D, name="D")
     return mass / np.sqrt(4 * np.pi * D * t) * np.exp(-(x - x0) ** 2 / (4 * D * t))
@@ -147,6 +161,8 @@ def random_walk(n_walkers: int, n_steps: int, *, rng: np.random.Generator, step:
     1905: D = ⟨Δ²⟩/2τ for any symmetric jump law of finite variance). The lattice walk draws one
     random *bit* per jump and sums in integers.
     Returns shape (walkers, steps + 1) for dim = 1, else (walkers, steps + 1, dim).
+
+    Used in: week 9, notebooks/09-diffusion.ipynb.
     """
     n_walkers, n_steps, dim, shape = walk_shape(n_walkers, n_steps, dim)
     x = np.empty(shape)
@@ -176,6 +192,8 @@ def brownian(n_walkers: int, n_steps: int, *, D: float, dt: float, rng: np.rando
     coordinate, so ⟨|x(t) − x(0)|²⟩ = 2 d D t exactly at every sample (Einstein 1905).
 
     Drawn and summed in place (one array of walkers × steps). Shape as :func:`random_walk`.
+
+    Used in: week 9, notebooks/09-diffusion.ipynb; week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     _, _, _, shape = walk_shape(n_walkers, n_steps, dim)
     x = rng.standard_normal(shape)
@@ -201,6 +219,8 @@ def langevin(n_walkers: int, n_steps: int, *, D: float, tau: float, dt: float,
     v0: 'equilibrium' (v0 ~ N(0, D/τ), the stationary state) or a number (every walker starts at v0).
     Returns (x, v), each of shape (walkers, steps + 1), with x[:, 0] = 0.
     MSD (equilibrium start): ⟨x²⟩ = 2D[t − τ(1 − e^{−t/τ})] — ballistic (D/τ) t² for t ≪ τ, 2Dt for t ≫ τ.
+
+    Used in: week 9, notebooks/09-diffusion.ipynb.
     """
     n_walkers, n_steps, _, _ = walk_shape(n_walkers, n_steps, 1)
     sv2 = D / tau
@@ -232,7 +252,10 @@ def langevin(n_walkers: int, n_steps: int, *, D: float, tau: float, dt: float,
 
 
 def langevin_msd(t, *, D: float, tau: float) -> np.ndarray:
-    """Langevin's MSD from equilibrium, ⟨x²(t)⟩ = 2D[t − τ(1 − e^{−t/τ})] (Langevin 1908; Ornstein–Uhlenbeck)."""
+    """Langevin's MSD from equilibrium, ⟨x²(t)⟩ = 2D[t − τ(1 − e^{−t/τ})] (Langevin 1908; Ornstein–Uhlenbeck).
+
+    Used in: week 9, notebooks/09-diffusion.ipynb.
+    """
     t = as_array(t, name="t")
     D, tau = positive(D, name="D"), positive(tau, name="tau")
     return 2 * D * (t + tau * np.expm1(-t / tau))
@@ -243,21 +266,31 @@ def langevin_msd(t, *, D: float, tau: float) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 def squared_displacement(x) -> np.ndarray:
-    """|x(t) − x(0)|² for every walker and time, summed over coordinates: shape (walkers, T)."""
+    """|x(t) − x(0)|² for every walker and time, summed over coordinates: shape (walkers, T).
+
+    Used in: week 9, notebooks/09-diffusion.ipynb.
+    """
     x, single = as_tracks(x, min_len=1)
     r2 = np.sum((x - x[:, :1]) ** 2, axis=2)
     return r2[0] if single else r2
 
 
 def msd_ensemble(x) -> np.ndarray:
-    """Ensemble MSD ⟨|x(t) − x(0)|²⟩ over walkers, at every sample time: shape (T,)."""
+    """Ensemble MSD ⟨|x(t) − x(0)|²⟩ over walkers, at every sample time: shape (T,).
+
+    Used in: week 9, notebooks/09-diffusion.ipynb; week 10, notebooks/10-anomalous-diffusion.ipynb; week 11,
+    notebooks/11-low-reynolds.ipynb.
+    """
     x, _ = as_tracks(x, min_len=1)
     return np.sum((x - x[:, :1]) ** 2, axis=2).mean(axis=0)
 
 
 def msd_stderr(x) -> np.ndarray:
     """Standard error of :func:`msd_ensemble` at every sample time, s/√W over the W walkers (the sample
-    standard deviation s of |x(t) − x(0)|², with ddof = 1): shape (T,). Needs at least 2 walkers."""
+    standard deviation s of |x(t) − x(0)|², with ddof = 1): shape (T,). Needs at least 2 walkers.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     x, _ = as_tracks(x, min_len=1)
     if x.shape[0] < 2:
         raise ValueError(f"x must hold at least 2 walkers for a standard error; got {x.shape[0]}")
@@ -281,6 +314,8 @@ def msd_time_averaged(x, max_lag: int | None = None) -> np.ndarray:
     once by the FFT with zero padding to ≥ 2N − 1 (Wiener–Khinchin). x: one track (N,), tracks (walkers, N)
     or (walkers, N, dim). Returns (max_lag + 1,) for one track, else (walkers, max_lag + 1); δ²(0) = 0.
     Centring each track first keeps the round-off small (δ² does not depend on a constant shift).
+
+    Used in: week 9, notebooks/09-diffusion.ipynb; week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     x, single = as_tracks(x)
     W, N, dim = x.shape
@@ -304,7 +339,10 @@ def msd_time_averaged(x, max_lag: int | None = None) -> np.ndarray:
 
 
 def msd_time_averaged_direct(x, max_lag: int | None = None) -> np.ndarray:
-    """The same time-averaged MSD by the direct sum, one lag at a time: O(N²) work (the reference)."""
+    """The same time-averaged MSD by the direct sum, one lag at a time: O(N²) work (the reference).
+
+    Used in: week 9, notebooks/09-diffusion.ipynb.
+    """
     x, single = as_tracks(x)
     W, N, _ = x.shape
     M = _max_lag(max_lag, N)
@@ -317,7 +355,10 @@ def msd_time_averaged_direct(x, max_lag: int | None = None) -> np.ndarray:
 
 @dataclass
 class DEstimate:
-    """D with its standard error, from ``n`` independent one-coordinate increments."""
+    """D with its standard error, from ``n`` independent one-coordinate increments.
+
+    Used in: week 9, notebooks/09-diffusion.ipynb, through :func:`estimate_D`.
+    """
     D: float
     stderr: float
     n: int
@@ -328,6 +369,8 @@ def estimate_D(x, dt: float) -> DEstimate:
 
     This is the maximum-likelihood estimate for Brownian tracks without localisation noise; each
     Δx²/(2D dt) is χ²₁, so Var D̂ = 2D²/n and the standard error is D̂ √(2/n).
+
+    Used in: week 9, notebooks/09-diffusion.ipynb.
     """
     x, _ = as_tracks(x)
     dt = positive(dt, name="dt")

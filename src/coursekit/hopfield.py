@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._numerics import scalar_or_array
-from ._validate import (Integer, OneOf, Rng, as_array, as_matrix, as_rng, as_spins, in_range, positive,
-                        positive_int, validate)
+from ._validate import Integer, OneOf, Rng, as_array, as_matrix, as_rng, as_spins, in_range, positive, validate
 
 __all__ = [
     "ALPHA_C", "random_patterns", "hebbian_weights", "hopfield_energy", "local_fields", "update_sync",
@@ -35,7 +34,10 @@ ALPHA_C = 0.138   # Amit, Gutfreund & Sompolinsky (1985): retrieval states vanis
 
 @validate(P=Integer(1), N=Integer(1), rng=Rng())
 def random_patterns(P: int, N: int, *, rng) -> np.ndarray:
-    """P unbiased random patterns of N units, ξᵢ^μ = ±1 with probability ½ each."""
+    """P unbiased random patterns of N units, ξᵢ^μ = ±1 with probability ½ each.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
+    """
     return rng.choice(np.array([-1.0, 1.0]), size=(P, N))
 
 
@@ -43,6 +45,8 @@ def hebbian_weights(patterns) -> np.ndarray:
     """Hopfield's outer-product rule W = (1/N) Σ_μ ξ^μ ξ^μᵀ with a zero diagonal (Hopfield 1982, eq. 2).
 
     patterns: (P, N) array of ±1 — P stored patterns of N units.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     xi = as_spins(patterns, name="patterns", ndim=(1, 2))
     xi = np.atleast_2d(xi)
@@ -68,13 +72,19 @@ def _check_states(s, N: int) -> np.ndarray:
 
 
 def local_fields(W, s) -> np.ndarray:
-    """hᵢ = Σⱼ Wᵢⱼ sⱼ for a state (N,) or a batch of states (B, N)."""
+    """hᵢ = Σⱼ Wᵢⱼ sⱼ for a state (N,) or a batch of states (B, N).
+
+    Used in: no notebook yet (week 2's module; tested in tests/test_hopfield.py).
+    """
     W = _check_W(W)
     return _check_states(s, W.shape[0]) @ W
 
 
 def hopfield_energy(W, s):
-    """E(s) = −½ sᵀ W s (Hopfield 1982, eq. 7); a number for one state, an array for a batch (B, N)."""
+    """E(s) = −½ sᵀ W s (Hopfield 1982, eq. 7); a number for one state, an array for a batch (B, N).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
+    """
     W = _check_W(W)
     s = _check_states(s, W.shape[0])
     return scalar_or_array(-0.5 * np.einsum("...i,...i->...", s @ W, s))
@@ -86,7 +96,10 @@ def _tie_tolerance(W) -> float:
 
 
 def update_sync(W, s) -> np.ndarray:
-    """One synchronous (Little) step: every unit at once, sᵢ ← sign(hᵢ), keeping sᵢ where hᵢ = 0."""
+    """One synchronous (Little) step: every unit at once, sᵢ ← sign(hᵢ), keeping sᵢ where hᵢ = 0.
+
+    Used in: no notebook yet (week 2's module; tested in tests/test_hopfield.py).
+    """
     W = _check_W(W)
     s = _check_states(s, W.shape[0])
     h = s @ W
@@ -97,7 +110,10 @@ def update_sync(W, s) -> np.ndarray:
 @dataclass
 class AsyncUpdates:
     """Result of :func:`update_async`: the final ``states`` and the ``energies`` after each single-unit
-    update (``energies[0]`` is the starting energy; one column per state for a batch)."""
+    update (``energies[0]`` is the starting energy; one column per state for a batch).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`update_async`.
+    """
     states: np.ndarray
     energies: np.ndarray
 
@@ -108,6 +124,8 @@ def update_async(W, s, order) -> AsyncUpdates:
     Works on one state or a batch.
 
     With symmetric W and zero diagonal each update changes E by −(s'ᵢ − sᵢ) hᵢ ≤ 0.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     W = _check_W(W)
     s = _check_states(s, W.shape[0]).copy()
@@ -136,7 +154,10 @@ def update_async(W, s, order) -> AsyncUpdates:
 class Recall:
     """Result of :func:`recall`: final ``states``, the number of ``steps`` (flips for asynchronous
     dynamics, sweeps for synchronous), whether each state ``converged`` to a fixed point, and the
-    ``energies`` after each step (steps + 1 rows, one column per state)."""
+    ``energies`` after each step (steps + 1 rows, one column per state).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`recall`.
+    """
     states: np.ndarray
     steps: int
     converged: np.ndarray
@@ -153,6 +174,8 @@ def recall(W, s, *, mode: str, rng=None, max_steps: int = 100_000) -> Recall:
     unit at each step; every flip lowers E by 2|hᵢ| and the run stops at a fixed point.
     mode="sync": all units at once (``update_sync``) until a fixed point or a 2-cycle, which
     synchronous dynamics can enter (E need not decrease); deterministic (``rng`` is not used).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     W = _check_W(W)
     s0 = _check_states(s, W.shape[0])
@@ -205,6 +228,8 @@ def overlap(s, patterns) -> np.ndarray:
     """m^μ = (1/N) Σᵢ ξᵢ^μ sᵢ: 1 for the pattern itself, −1 for its mirror image, ≈ 0 if unrelated.
 
     s: (N,) or (B, N); patterns: (N,) or (P, N). Returns the matrix of overlaps (B, P), squeezed.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     s = as_spins(s, name="s", ndim=(1, 2))
     xi = as_spins(patterns, name="patterns", ndim=(1, 2))
@@ -217,7 +242,10 @@ def overlap(s, patterns) -> np.ndarray:
 @validate(rng=Rng())
 def corrupt(patterns, flip_fraction: float, *, rng) -> np.ndarray:
     """A copy of ``patterns`` with exactly round(flip_fraction·N) randomly chosen units of each row
-    flipped."""
+    flipped.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
+    """
     xi = as_spins(patterns, name="patterns", ndim=(1, 2))
     flip_fraction = in_range(flip_fraction, 0, 1, name="flip_fraction")
     out = np.atleast_2d(xi).copy()
@@ -237,7 +265,10 @@ def _loads(alpha) -> np.ndarray:
 
 def one_step_error_theory(alpha):
     """Probability that a bit of a stored pattern flips on one update, Φ(−1/√α) (signal 1, cross-talk
-    noise of variance α = P/N for random patterns; Hopfield 1982, Amit et al. 1985)."""
+    noise of variance α = P/N for random patterns; Hopfield 1982, Amit et al. 1985).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
+    """
     from scipy.stats import norm
     alpha = _loads(alpha)
     return scalar_or_array(norm.cdf(-1.0 / np.sqrt(alpha)))
@@ -249,18 +280,24 @@ def one_step_error(alphas, n_units: int, *, rng, n_trials: int = 1) -> np.ndarra
 
     For each α: P = max(1, round(αN)) random patterns, Hebbian W, fields h = W ξ^μ for every stored
     pattern, and the fraction of (μ, i) with sign(hᵢ) ≠ ξᵢ^μ, averaged over ``n_trials`` networks.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
-    N = n_units
+    def bit_errors(xi):
+        h = xi @ hebbian_weights(xi)
+        return np.mean(h * xi < 0)
+
+    return _average_over_networks(alphas, n_units, n_trials, rng, bit_errors)
+
+
+def _average_over_networks(alphas, N: int, n_trials: int, rng, measure) -> np.ndarray:
+    """For each load α: ``measure(ξ)`` on ``n_trials`` networks of P = max(1, round(αN)) random
+    patterns ξ (P, N), averaged."""
     alphas = np.atleast_1d(as_array(alphas, name="alphas"))
     out = np.empty(alphas.size)
     for k, a in enumerate(alphas):
         P = max(1, int(round(positive(float(a), name="alpha") * N)))
-        errs = []
-        for _ in range(n_trials):
-            xi = random_patterns(P, N, rng=rng)
-            h = xi @ hebbian_weights(xi)
-            errs.append(np.mean(h * xi < 0))
-        out[k] = np.mean(errs)
+        out[k] = np.mean([measure(random_patterns(P, N, rng=rng)) for _ in range(n_trials)])
     return out
 
 
@@ -271,21 +308,15 @@ def retrieval_overlap(alphas, n_units: int, *, rng, n_trials: int = 1, n_test: i
     For each load α: P = round(αN) patterns, Hebbian W, ``n_test`` of the patterns (or all if fewer)
     run to a fixed point by :func:`recall`; returns the mean final overlap, averaged over ``n_trials``
     networks. Below α_c ≈ 0.138 the pattern stays close (m ≈ 0.97–1); above it the state drifts away.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
-    N = n_units
-    alphas = np.atleast_1d(as_array(alphas, name="alphas"))
-    out = np.empty(alphas.size)
-    for k, a in enumerate(alphas):
-        P = max(1, int(round(positive(float(a), name="alpha") * N)))
-        ms = []
-        for _ in range(n_trials):
-            xi = random_patterns(P, N, rng=rng)
-            W = hebbian_weights(xi)
-            start = xi[: min(n_test, P)]
-            final = recall(W, start, mode="async", rng=rng).states
-            ms.append(np.mean(np.sum(final * start, axis=1) / N))
-        out[k] = np.mean(ms)
-    return out
+    def overlap_after_recall(xi):
+        start = xi[: min(n_test, xi.shape[0])]
+        final = recall(hebbian_weights(xi), start, mode="async", rng=rng).states
+        return np.mean(np.sum(final * start, axis=1) / n_units)
+
+    return _average_over_networks(alphas, n_units, n_trials, rng, overlap_after_recall)
 
 
 def ags_overlap(alpha):
@@ -294,6 +325,8 @@ def ags_overlap(alpha):
     With y = m/√(2αr), the replica-symmetric equations m = erf(y), C = √(2/(παr)) e^{−y²},
     r = (1 − C)⁻² reduce to erf(y) = y (√(2α) + (2/√π) e^{−y²}). The retrieval state is the largest
     root; it exists only for α < α_c ≈ 0.138 (where m ≈ 0.967). Returns m, or 0 where there is none.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     from scipy.optimize import brentq
     from scipy.special import erf

@@ -35,7 +35,10 @@ __all__ = [
 
 @dataclass
 class Whitening:
-    """``Z = (X − mean) Kᵀ`` has identity covariance; ``variances`` are the eigenvalues of cov(X) kept."""
+    """``Z = (X − mean) Kᵀ`` has identity covariance; ``variances`` are the eigenvalues of cov(X) kept.
+
+    Used in: week 4, notebooks/04-ica.ipynb, through :func:`whiten`.
+    """
     Z: np.ndarray
     K: np.ndarray
     mean: np.ndarray
@@ -59,6 +62,8 @@ def whiten(X, n_components: int | None = None, method: str = "pca") -> Whitening
       Bell & Sejnowski (1997), the whitening that stays closest to the data; needs all components.
     Any ``R K`` with ``R`` orthogonal also whitens: whitening fixes the unmixing only up to a rotation.
     The covariance uses 1/n, as scikit-learn's ``FastICA(whiten="unit-variance")`` does.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     X = as_matrix(X, name="X")
     n, m = X.shape
@@ -68,7 +73,8 @@ def whiten(X, n_components: int | None = None, method: str = "pca") -> Whitening
     if k > m:
         raise ValueError(f"n_components must be <= the number of columns of X ({m}); got {k}")
     if method == "zca" and k != m:
-        raise ValueError("method='zca' keeps every component; leave n_components=None or use method='pca'")
+        raise ValueError(f"method='zca' keeps every component; leave n_components=None or use method='pca'; "
+                         f"got n_components={k} of {m}")
     mean = X.mean(axis=0)
     Xc = X - mean
     d, E = np.linalg.eigh(Xc.T @ Xc / n)
@@ -91,6 +97,8 @@ def kurtosis(Y, axis: int = 0) -> np.ndarray:
     """Excess kurtosis ``E[y⁴]/E[y²]² − 3`` of each column (zero-mean assumed after centring).
 
     0 for a Gaussian, −1.2 for a uniform, +3 for a Laplace distribution: sub- and super-Gaussian.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     Y = as_array(Y, name="Y")
     Yc = Y - Y.mean(axis=axis, keepdims=True)
@@ -105,6 +113,8 @@ def negentropy(Y, axis: int = 0) -> np.ndarray:
     """Hyvärinen's approximation ``J(y) ∝ (E[G(y)] − E[G(ν)])²`` with ``G = log cosh`` and ν ~ N(0, 1).
 
     Each column is standardised first. J ≥ 0, and J = 0 exactly for a Gaussian (Hyvärinen & Oja 2000, eq. 25).
+
+    Used in: no notebook yet (week 4's module; tested in tests/test_ica.py).
     """
     Y = as_array(Y, name="Y")
     Yc = Y - Y.mean(axis=axis, keepdims=True)
@@ -119,6 +129,8 @@ def projection_kurtosis(Z, angles) -> np.ndarray:
 
     For independent non-Gaussian sources it peaks (in |·|) where the direction lines up with a source;
     for Gaussian sources it is flat: every rotation of white Gaussian data is white Gaussian data.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     Z = as_matrix(Z, name="Z", shape=(None, 2))
     angles = as_array(angles, name="angles", ndim=1)
@@ -135,6 +147,8 @@ def amari_index(W, A) -> float:
     E = 1/(2k(k−1)) [Σ_i (Σ_j |p_ij| / max_l |p_il| − 1) + Σ_j (Σ_i |p_ij| / max_l |p_lj| − 1)],
     between 0 (perfect separation, up to order and scale) and 1. ``W``: unmixing (k × m), ``A``:
     mixing (m × k). Invariant to rescaling and reordering the rows of W.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     W = as_matrix(W, name="W")
     A = as_matrix(A, name="A")
@@ -142,10 +156,12 @@ def amari_index(W, A) -> float:
         raise ValueError(f"W (k × m) and A (m × k) must give a square product W A; got W {W.shape} and A {A.shape}")
     k = W.shape[0]
     if k < 2:
-        raise ValueError("the Amari index needs at least 2 sources")
+        raise ValueError(f"the Amari index needs at least 2 sources; got W of shape {W.shape}")
     P = np.abs(W @ A)
     if np.any(P.max(axis=1) == 0) or np.any(P.max(axis=0) == 0):
-        raise ValueError("W A has a zero row or column: W does not see every source")
+        rows, cols = np.flatnonzero(P.max(axis=1) == 0), np.flatnonzero(P.max(axis=0) == 0)
+        where = f"row {rows[0]}" if rows.size else f"column {cols[0]}"
+        raise ValueError(f"W A has a zero {where}: W does not see every source")
     rows = (P.sum(axis=1) / P.max(axis=1) - 1).sum()
     cols = (P.sum(axis=0) / P.max(axis=0) - 1).sum()
     return float((rows + cols) / (2 * k * (k - 1)))
@@ -181,6 +197,8 @@ def fastica_update(w, Z, fun: str = "logcosh") -> np.ndarray:
 
     Z: whitened data (n × k); w: unit vector (k,). With ``g = tanh`` (``fun="logcosh"``), ``u³``
     (``"cube"``) or ``u exp(−u²/2)`` (``"exp"``). Hyvärinen & Oja (2000), eq. 40.
+
+    Used in: week 4, notebooks/04-ica.ipynb, by the check of an exercise.
     """
     Z = as_matrix(Z, name="Z")
     w = as_array(w, name="w", ndim=1)
@@ -207,6 +225,8 @@ class ICAResult:
     ``distance``: for FastICA one array per component (deflation) or one array (symmetric, the worst
     row) of ``1 − |wᵀ w_old|`` per iteration. ``history`` records the data-space ``unmixing`` after each
     epoch of infomax (empty for FastICA).
+
+    Used in: week 4, notebooks/04-ica.ipynb, through :func:`fastica` and :func:`infomax`.
     """
     W: np.ndarray
     whitening: Whitening
@@ -247,6 +267,8 @@ def fastica(X, n_components: int | None = None, *, algorithm: str = "symmetric",
       ``algorithm="parallel"``).
     A unit has converged when ``1 − |wᵀ w_old| < tol`` (``tol`` as in scikit-learn). ``rng`` (a seed
     or a Generator) draws the random start; it is needed unless ``w_init`` (k × k) is given.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     X = as_matrix(X, name="X")
     g = _NONLINEARITIES[fun]
@@ -303,6 +325,8 @@ def natural_gradient_step(W, Z, eta: float) -> np.ndarray:
     ``u = W z``, ``y = σ(u)`` (the logistic of Bell & Sejnowski 1995); the entropy gradient
     ``ΔW ∝ (Wᵀ)^{-1} + (1 − 2y) zᵀ`` times ``WᵀW`` (Amari et al. 1996) gives
     ``W ← W + η [I + ⟨(1 − 2y) uᵀ⟩] W``, with ⟨·⟩ the batch mean — no matrix inverse.
+
+    Used in: week 4, notebooks/04-ica.ipynb, by the check of an exercise.
     """
     W = as_matrix(W, name="W", square=True)
     Z = as_matrix(Z, name="Z", shape=(None, W.shape[0]))
@@ -321,6 +345,8 @@ def infomax(X, n_components: int | None = None, *, eta: float = 0.05, n_epochs: 
     decays as ``η_e = η · anneal^e`` over epochs ``e``. ``history.unmixing`` holds the data-space
     unmixing ``W K`` after every epoch (so a curve of the Amari index can be drawn); ``n_iter`` counts
     epochs.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     X = as_matrix(X, name="X")
     eta = positive(eta, name="eta")
@@ -360,6 +386,8 @@ def speakers(n_speakers: int = 3, duration: float = 2.0, fs: int = 8000, *, rng,
     the syllable; a fraction ``pause`` of the syllables are silent. Its amplitude distribution is
     therefore sparse and super-Gaussian, like speech's. Returns ``(S, t)``: S is
     (n_samples × n_speakers) with unit variance, t the times in seconds.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     n_speakers = positive_int(n_speakers, name="n_speakers")
     duration = positive(duration, name="duration")
@@ -393,7 +421,10 @@ def speakers(n_speakers: int = 3, duration: float = 2.0, fs: int = 8000, *, rng,
 
 
 def random_mixing(k: int, *, rng, max_condition: float = 10.0) -> np.ndarray:
-    """A random k × k mixing matrix with entries N(0, 1), redrawn until its condition number ≤ max_condition."""
+    """A random k × k mixing matrix with entries N(0, 1), redrawn until its condition number ≤ max_condition.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
+    """
     k = positive_int(k, name="k")
     rng = as_rng(rng)
     max_condition = positive(max_condition, name="max_condition")
@@ -413,6 +444,8 @@ def image_patches(size: int = 8, n_patches: int = 20000, *, rng, downsample: int
     Each image is converted to grey (mean of R, G, B, scaled to [0, 1]) and averaged over
     ``downsample × downsample`` blocks (so a patch covers more of the scene, and JPEG artefacts average out).
     Raw intensities, as in Bell & Sejnowski (1997). Returns (n_patches × size²), rows in raster order.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     from sklearn.datasets import load_sample_images
 

@@ -56,6 +56,10 @@ class ArrayDict(dict):
 
     ``d["W"] = value`` copies ``value`` into ``d["W"]`` when that key exists with the same shape (so an
     optimiser holding ``d["W"]`` sees the change); otherwise it stores a new float array.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb, through :func:`coursekit.backprop.gradient_timing`,
+    :func:`coursekit.backprop.layer_gradient_check` and 19 other functions and classes of the module.
     """
 
     def __init__(self, items=()):
@@ -78,6 +82,10 @@ class Layer:
     Subclasses set ``self.params = {...}`` (and may leave ``grads`` alone: zero arrays of the same
     shapes are made on first use), implement ``forward(x, train=True)`` and ``backward(dy)``, which
     returns ∂L/∂x and fills ``self.grads``.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb, through :func:`coursekit.backprop.gradient_timing`,
+    :func:`coursekit.backprop.layer_gradient_check` and 19 other functions and classes of the module.
     """
 
     # --- params / grads as ArrayDicts, whatever a subclass assigns --------------------------
@@ -140,12 +148,16 @@ def _check_batch(x, name: str = "x") -> np.ndarray:
 
 
 class Sequential(Layer):
-    """Layers applied in order; ``backward`` runs them in reverse (the chain rule)."""
+    """Layers applied in order; ``backward`` runs them in reverse (the chain rule).
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb.
+    """
 
     def __init__(self, layers):
         layers = list(layers)
         if not layers:
-            raise ValueError("layers must be a non-empty list of Layer objects")
+            raise ValueError("layers must be a non-empty list of Layer objects; got an empty list")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] must be a coursekit.nn.Layer; got {type(layer).__name__}")
@@ -200,6 +212,9 @@ class Dense(Layer):
     init: "he" — W ~ N(0, 2/n_in), for ReLU (He et al. 2015); "xavier" — W ~ U(±√(6/(n_in+n_out)))
     (Glorot & Bengio 2010, scikit-learn's choice); "uniform" — W and b ~ U(−scale, scale), as in
     Rumelhart et al. (1986), where a bias is a weight from an always-on unit. Otherwise b = 0.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb.
     """
 
     @validate(n_in=Integer(1), n_out=Integer(1), rng=Rng(), init=OneOf("he", "xavier", "uniform"),
@@ -232,7 +247,10 @@ class Dense(Layer):
 
 
 class Tanh(Layer):
-    """a = tanh(z), σ'(z) = 1 − a²."""
+    """a = tanh(z), σ'(z) = 1 − a².
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
 
     def forward(self, x, train: bool = True):
         self._a = np.tanh(_check_batch(x))
@@ -244,7 +262,10 @@ class Tanh(Layer):
 
 class Sigmoid(Layer):
     """a = σ(z) = 1/(1 + e^{−z}) (computed as ½(1 + tanh(z/2)), which never overflows),
-    σ'(z) = a(1 − a) — the logistic unit of Rumelhart et al. (1986)."""
+    σ'(z) = a(1 − a) — the logistic unit of Rumelhart et al. (1986).
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 6, notebooks/06-rnn.ipynb.
+    """
 
     def forward(self, x, train: bool = True):
         self._a = sigmoid(_check_batch(x))
@@ -255,7 +276,10 @@ class Sigmoid(Layer):
 
 
 class ReLU(Layer):
-    """a = max(0, z), σ'(z) = 1 for z > 0 else 0."""
+    """a = max(0, z), σ'(z) = 1 for z > 0 else 0.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
 
     def forward(self, x, train: bool = True):
         x = _check_batch(x)
@@ -267,7 +291,10 @@ class ReLU(Layer):
 
 
 class Flatten(Layer):
-    """(batch, d1, d2, ...) → (batch, d1·d2·...); backward restores the shape."""
+    """(batch, d1, d2, ...) → (batch, d1·d2·...); backward restores the shape.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
 
     def forward(self, x, train: bool = True):
         x = _check_batch(x)
@@ -284,6 +311,8 @@ def mlp(sizes, *, rng, activation: str = "relu", init: str | None = None) -> Seq
 
     activation: "relu", "tanh" or "sigmoid" between the Dense layers (none after the last: the loss
     supplies the output nonlinearity). init defaults to "he" for ReLU and "xavier" otherwise.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb.
     """
     sizes = [positive_int(s, name="sizes[i]") for s in sizes]
     if len(sizes) < 2:
@@ -299,7 +328,10 @@ def mlp(sizes, *, rng, activation: str = "relu", init: str | None = None) -> Seq
 
 
 def count_parameters(model: Layer) -> int:
-    """P, the number of trainable numbers in the model."""
+    """P, the number of trainable numbers in the model.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb.
+    """
     return int(sum(p.size for p, _ in model.parameters()))
 
 
@@ -312,6 +344,8 @@ class MSE:
 
     reduction="sum" gives Rumelhart et al.'s E = ½ Σ_cases Σ_units (y − d)² and ∂E/∂ŷ = ŷ − y instead.
     y_true may be (B,) when y_pred is (B, 1).
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 6, notebooks/06-rnn.ipynb.
     """
 
     @validate(reduction=OneOf("mean", "sum"))
@@ -334,7 +368,10 @@ class MSE:
 
 
 def softmax(z) -> np.ndarray:
-    """softmax(z)_k = e^{z_k} / Σ_j e^{z_j} along the last axis, shifted by max z for stability."""
+    """softmax(z)_k = e^{z_k} / Σ_j e^{z_j} along the last axis, shifted by max z for stability.
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
+    """
     z = np.asarray(z, dtype=float)
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -345,6 +382,8 @@ class SoftmaxCrossEntropy:
 
     With the softmax folded into the loss, the output error δ^L is simply (p − y)/B: BP1 without a
     σ' factor to vanish (Nielsen ch. 3).
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb.
     """
 
     def __call__(self, logits, labels):
@@ -379,6 +418,13 @@ class SoftmaxCrossEntropy:
 # --------------------------------------------------------------------------------------------
 
 class Optimizer:
+    """Base class of the optimisers: holds ``model.parameters()``, the (param, grad) array pairs, and
+    updates every param in place from its grad on ``step()``.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb, through :class:`Adam` and :func:`train`.
+    """
+
     def __init__(self, parameters):
         pairs = list(parameters)
         for i, pair in enumerate(pairs):
@@ -400,6 +446,8 @@ class SGD(Optimizer):
     """Gradient descent with momentum (Rumelhart et al. 1986, eq. 9):
 
         Δw(t) = −η ∂E/∂w(t) + α Δw(t−1),   w ← w + Δw(t)       (α = ``momentum``)
+
+    Used in: week 3, notebooks/03-backprop.ipynb, through :func:`coursekit.backprop.sweeps_to_learn`.
     """
 
     def __init__(self, parameters, eta: float = 0.1, momentum: float = 0.0):
@@ -421,7 +469,11 @@ class SGD(Optimizer):
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², w ← w − η m̂/(√v̂ + ε) with
-    the bias corrections m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) (folded into the step size here)."""
+    the bias corrections m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) (folded into the step size here).
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb.
+    """
 
     def __init__(self, parameters, eta: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8):
@@ -453,13 +505,19 @@ class Adam(Optimizer):
 # --------------------------------------------------------------------------------------------
 
 def predict(model: Layer, X) -> np.ndarray:
-    """Class predictions: argmax of the outputs, or output > 0.5 for a single output unit."""
+    """Class predictions: argmax of the outputs, or output > 0.5 for a single output unit.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
     return _predict_from(model.forward(np.asarray(X, dtype=float), train=False))
 
 
 def accuracy(model: Layer, X, y) -> float:
     """Fraction of examples whose predicted class (argmax of forward(X, train=False); for a single
-    output unit, output > 0.5) equals the integer label y."""
+    output unit, output > 0.5) equals the integer label y.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb.
+    """
     y = np.asarray(y).ravel()
     X = np.asarray(X, dtype=float)
     if X.shape[0] != y.shape[0]:
@@ -490,6 +548,9 @@ def train(model: Layer, loss, optimizer: Optimizer, X, y, *, epochs: int, batch_
     recording per epoch the mean training ``loss`` and, when validation data are given, ``val_loss``
     and ``val_accuracy`` (empty lists otherwise); ``seconds`` is the wall time of the whole run.
     With batch_size ≥ len(X) every epoch is one full-batch "sweep" and no shuffling is done.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb.
     """
     if not isinstance(model, Layer):
         raise TypeError(f"model must be a coursekit.nn.Layer; got {type(model).__name__}")
@@ -561,13 +622,19 @@ def _predict_from(out: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 def get_flat_params(model: Layer) -> np.ndarray:
-    """All parameters as one vector θ of length P (a copy)."""
+    """All parameters as one vector θ of length P (a copy).
+
+    Used in: no notebook yet (week 3's module; tested in tests/test_nn.py).
+    """
     pairs = model.parameters()
     return np.concatenate([p.ravel() for p, _ in pairs]) if pairs else np.zeros(0)
 
 
 def set_flat_params(model: Layer, theta) -> None:
-    """Write the vector θ back into the model's parameter arrays, in place."""
+    """Write the vector θ back into the model's parameter arrays, in place.
+
+    Used in: no notebook yet (week 3's module; tested in tests/test_nn.py).
+    """
     theta = as_array(theta, name="theta", ndim=1, allow_empty=True)
     P = count_parameters(model)
     if theta.size != P:
@@ -579,6 +646,10 @@ def set_flat_params(model: Layer, theta) -> None:
 
 
 def flat_grads(model: Layer) -> np.ndarray:
-    """The gradients last written by ``backward``, as one vector of length P."""
+    """The gradients last written by ``backward``, as one vector of length P.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 6, notebooks/06-rnn.ipynb, through
+    :func:`coursekit.backprop.model_gradient_check` and :func:`coursekit.backprop.time_gradient`.
+    """
     pairs = model.parameters()
     return np.concatenate([g.ravel() for _, g in pairs]) if pairs else np.zeros(0)

@@ -36,6 +36,9 @@ def numerical_gradient(f: Callable, x, h: float = 1e-6) -> np.ndarray:
     """Central differences ∂f/∂x_i ≈ [f(x + h e_i) − f(x − h e_i)] / 2h, error O(h²).
 
     f: scalar function of a 1-D array; x: the point (1-D).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, through :func:`gradient_check` and
+    :func:`numerical_hessian`.
     """
     check_callable(f, name="f")
     x = as_vector(x, name="x").copy()
@@ -44,7 +47,10 @@ def numerical_gradient(f: Callable, x, h: float = 1e-6) -> np.ndarray:
 
 
 def numerical_jacobian(F: Callable, x, h: float = 1e-6) -> np.ndarray:
-    """Central-difference Jacobian J_ij = ∂F_i/∂x_j of a vector function F: ℝⁿ → ℝᵐ, shape (m, n)."""
+    """Central-difference Jacobian J_ij = ∂F_i/∂x_j of a vector function F: ℝⁿ → ℝᵐ, shape (m, n).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     check_callable(F, name="F")
     x = as_vector(x, name="x").copy()
     h = positive(h, name="h")
@@ -52,7 +58,10 @@ def numerical_jacobian(F: Callable, x, h: float = 1e-6) -> np.ndarray:
 
 
 def numerical_hessian(f: Callable, x, h: float = 1e-4) -> np.ndarray:
-    """Hessian H_ij = ∂²f/∂x_i∂x_j by central differences of the numerical gradient, symmetrised."""
+    """Hessian H_ij = ∂²f/∂x_i∂x_j by central differences of the numerical gradient, symmetrised.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     check_callable(f, name="f")
     x = as_vector(x, name="x")
     H = numerical_jacobian(lambda z: numerical_gradient(f, z, h), x, h)
@@ -65,6 +74,8 @@ def gradient_check(f: Callable, grad: Callable, x, h: float = 1e-6) -> float:
     err = max_i |g_i − ĝ_i| / max(1, |g_i| + |ĝ_i|). Values near 1e-8 mean the gradient is right;
     values above ~1e-4 mean a bug (with h = 1e-6 and double precision). (For the parameters of a
     network, see :func:`coursekit.backprop.model_gradient_check`.)
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
     check_callable(grad, name="grad")
     g = np.asarray(grad(as_vector(x, name="x")), dtype=float).ravel()
@@ -80,7 +91,10 @@ def gradient_check(f: Callable, grad: Callable, x, h: float = 1e-6) -> float:
 
 @dataclass
 class RootResult:
-    """``root`` after ``iterations`` steps; ``iterates`` holds every iterate (the midpoints for bisection)."""
+    """``root`` after ``iterations`` steps; ``iterates`` holds every iterate (the midpoints for bisection).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, through :func:`bisection` and :func:`newton_raphson`.
+    """
     root: float
     iterations: int
     converged: bool
@@ -93,6 +107,8 @@ def bisection(f: Callable, a: float, b: float, tol: float = 1e-12, max_iter: int
     After k halvings the root lies in a bracket of width (b − a)/2^k; stopping when the width is at
     most ``tol`` takes ⌈log₂((b − a)/tol)⌉ halvings: 40 for [1, 2] and 1e-12. Convergence is linear
     (one bit per step). Returns the midpoint of the last bracket.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
     check_callable(f, name="f")
     a, b = float(a), float(b)
@@ -128,6 +144,8 @@ def newton_raphson(f: Callable, fprime: Callable, x0: float, tol: float = 1e-15,
 
     Near a simple root the error squares each step, ``e_{k+1} ≈ (f''/2f') e_k²``: the number of correct
     digits roughly doubles. Stops when |x_{k+1} − x_k| ≤ tol·max(1, |x_k|).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
     check_callable(f, name="f")
     check_callable(fprime, name="fprime")
@@ -155,38 +173,45 @@ def newton_raphson(f: Callable, fprime: Callable, x0: float, tol: float = 1e-15,
 
 @dataclass
 class DescentPath:
-    """Iterates ``xs`` (n_steps + 1, d) of a descent method and the function values ``fs``."""
+    """Iterates ``xs`` (n_steps + 1, d) of a descent method and the function values ``fs``.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, through :func:`gradient_descent` and
+    :func:`newton_method`.
+    """
     xs: np.ndarray
     fs: np.ndarray
 
 
 def gradient_descent(f: Callable, grad: Callable, x0, eta: float, n_steps: int = 100) -> DescentPath:
-    """x_{k+1} = x_k − η ∇f(x_k). Converges on an L-smooth convex f for η < 2/L."""
-    check_callable(f, name="f")
+    """x_{k+1} = x_k − η ∇f(x_k). Converges on an L-smooth convex f for η < 2/L.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     check_callable(grad, name="grad")
-    x = as_vector(x0, name="x0")
-    eta = positive(eta, name="eta")
-    n_steps = positive_int(n_steps, name="n_steps")
-    xs = [x]
-    for _ in range(n_steps):
-        x = x - eta * np.asarray(grad(x), dtype=float)
-        if not np.all(np.isfinite(x)):
-            break                                   # diverged: stop and show the path so far
-        xs.append(x)
-    xs = np.array(xs)
-    return DescentPath(xs, np.array([f(z) for z in xs]))
+    return _descend(f, lambda x: np.asarray(grad(x), dtype=float), x0, eta, n_steps)
 
 
 def newton_method(f: Callable, grad: Callable, hess: Callable, x0, eta: float = 1.0,
                   n_steps: int = 20) -> DescentPath:
-    """x_{k+1} = x_k − η H(x_k)⁻¹ ∇f(x_k): the minimum of the local quadratic model (η = 1)."""
+    """x_{k+1} = x_k − η H(x_k)⁻¹ ∇f(x_k): the minimum of the local quadratic model (η = 1).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
+    check_callable(grad, name="grad")
     check_callable(hess, name="hess")
+    return _descend(f, lambda x: np.linalg.solve(hess(x), grad(x)), x0, eta, n_steps)
+
+
+def _descend(f: Callable, direction: Callable, x0, eta, n_steps) -> DescentPath:
+    """x_{k+1} = x_k − η d(x_k) for ``n_steps`` steps, stopping early (and showing the path so far)
+    if an iterate is not finite: the method diverged."""
+    check_callable(f, name="f")
     x = as_vector(x0, name="x0")
     eta = positive(eta, name="eta")
     n_steps = positive_int(n_steps, name="n_steps")
     xs = [x]
     for _ in range(n_steps):
-        x = x - eta * np.linalg.solve(hess(x), grad(x))
+        x = x - eta * direction(x)
         if not np.all(np.isfinite(x)):
             break
         xs.append(x)
@@ -207,8 +232,9 @@ def _check_xy(X, y):
     X = as_matrix(X, name="X")
     y = as_vector(y, name="y")
     same_length(X, y, names=("X", "y"))
-    if not np.all((y == 0) | (y == 1)):
-        raise ValueError("y must contain only 0 and 1")
+    bad = (y != 0) & (y != 1)
+    if bad.any():
+        raise ValueError(f"y must contain only 0 and 1; found {y[bad][0]:g} at [{np.flatnonzero(bad)[0]}]")
     return X, y
 
 
@@ -216,6 +242,8 @@ def logistic_loss(theta, X, y, lam: float = 1.0) -> float:
     """L(θ) = −Σ_i [y_i log p_i + (1 − y_i) log(1 − p_i)] + (λ/2)‖w‖², p = σ(b + Xw), θ = (b, w).
 
     With λ = 1/C this is the objective of scikit-learn's ``LogisticRegression(C=C)`` divided by C.
+
+    Used in: no notebook yet (week 0's module; tested in tests/test_optim.py).
     """
     z = _design(X) @ theta
     # −log σ(z) = log(1 + e^{−z}); −log(1 − σ(z)) = log(1 + e^{z})
@@ -224,7 +252,10 @@ def logistic_loss(theta, X, y, lam: float = 1.0) -> float:
 
 
 def logistic_gradient(theta, X, y, lam: float = 1.0) -> np.ndarray:
-    """∇L = X̃ᵀ(p − y) + λ (0, w), with X̃ = [1, X]."""
+    """∇L = X̃ᵀ(p − y) + λ (0, w), with X̃ = [1, X].
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     Xt = _design(X)
     g = Xt.T @ (sigmoid(Xt @ theta) - y)
     g[1:] += lam * theta[1:]
@@ -232,7 +263,10 @@ def logistic_gradient(theta, X, y, lam: float = 1.0) -> np.ndarray:
 
 
 def logistic_hessian(theta, X, y, lam: float = 1.0) -> np.ndarray:
-    """H = X̃ᵀ S X̃ + λ diag(0, 1, …, 1), S = diag(p_i (1 − p_i)). Positive definite for λ > 0."""
+    """H = X̃ᵀ S X̃ + λ diag(0, 1, …, 1), S = diag(p_i (1 − p_i)). Positive definite for λ > 0.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     Xt = _design(X)
     p = sigmoid(Xt @ theta)
     H = (Xt * (p * (1 - p))[:, None]).T @ Xt
@@ -241,19 +275,29 @@ def logistic_hessian(theta, X, y, lam: float = 1.0) -> np.ndarray:
 
 
 def newton_step(theta, X, y, lam: float = 1.0) -> np.ndarray:
-    """One Newton step θ ← θ − H⁻¹∇L; for logistic regression this is one IRLS step."""
+    """One Newton step θ ← θ − H⁻¹∇L; for logistic regression this is one IRLS step.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, by the check of an exercise.
+    """
     return theta - np.linalg.solve(logistic_hessian(theta, X, y, lam), logistic_gradient(theta, X, y, lam))
 
 
 def lipschitz_constant(X, lam: float = 1.0) -> float:
-    """L = λ_max(X̃ᵀX̃)/4 + λ bounds the Hessian (σ' ≤ 1/4), so η = 1/L is a safe gradient step."""
+    """L = λ_max(X̃ᵀX̃)/4 + λ bounds the Hessian (σ' ≤ 1/4), so η = 1/L is a safe gradient step.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, through :func:`fit_logistic_gd`.
+    """
     Xt = _design(as_matrix(X, name="X"))
     return float(np.linalg.eigvalsh(Xt.T @ Xt)[-1] / 4 + lam)
 
 
 @dataclass
 class LogisticFit:
-    """Fitted intercept ``b`` and weights ``w``; ``grad_norms[k]`` is ‖∇L‖ after k iterations."""
+    """Fitted intercept ``b`` and weights ``w``; ``grad_norms[k]`` is ‖∇L‖ after k iterations.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, through :func:`fit_logistic_gd` and
+    :func:`fit_logistic_newton`.
+    """
     b: float
     w: np.ndarray
     n_iter: int
@@ -294,6 +338,8 @@ def fit_logistic_newton(X, y, C: float = 1.0, tol: float = 1e-6, max_iter: int =
 
     C is scikit-learn's inverse regularisation strength (λ = 1/C; the intercept is not penalised).
     Quadratic convergence: a handful of steps, each costing a d × d solve.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
     X, y = _check_xy(X, y)
     lam = 1 / positive(C, name="C")
@@ -307,6 +353,8 @@ def fit_logistic_gd(X, y, C: float = 1.0, eta: float | None = None, tol: float =
     """The same objective by gradient descent θ ← θ − η∇L, with η = 1/L by default.
 
     Linear convergence at a rate set by the condition number of H: thousands of steps here.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
     X, y = _check_xy(X, y)
     lam = 1 / positive(C, name="C")
@@ -321,15 +369,24 @@ def fit_logistic_gd(X, y, C: float = 1.0, eta: float | None = None, tol: float =
 # --------------------------------------------------------------------------------------------
 
 def rosenbrock(x, a: float = 1.0, b: float = 100.0) -> float:
-    """Rosenbrock's valley f(x, y) = (a − x)² + b (y − x²)², minimum 0 at (a, a²) (Rosenbrock 1960)."""
+    """Rosenbrock's valley f(x, y) = (a − x)² + b (y − x²)², minimum 0 at (a, a²) (Rosenbrock 1960).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     return float((a - x[0]) ** 2 + b * (x[1] - x[0] ** 2) ** 2)
 
 
 def rosenbrock_grad(x, a: float = 1.0, b: float = 100.0) -> np.ndarray:
-    """∇f = (−2(a − x) − 4b x (y − x²), 2b (y − x²))."""
+    """∇f = (−2(a − x) − 4b x (y − x²), 2b (y − x²)).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     return np.array([-2 * (a - x[0]) - 4 * b * x[0] * (x[1] - x[0] ** 2), 2 * b * (x[1] - x[0] ** 2)])
 
 
 def rosenbrock_hess(x, a: float = 1.0, b: float = 100.0) -> np.ndarray:
-    """H = [[2 − 4b(y − 3x²), −4bx], [−4bx, 2b]]."""
+    """H = [[2 − 4b(y − 3x²), −4bx], [−4bx, 2b]].
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     return np.array([[2 - 4 * b * (x[1] - 3 * x[0] ** 2), -4 * b * x[0]], [-4 * b * x[0], 2 * b]])

@@ -28,7 +28,11 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 def augment(X, bias: bool = True) -> np.ndarray:
-    """x̃ = (x, 1): the bias becomes the weight of a constant input (works on (…, P, N) arrays)."""
+    """x̃ = (x, 1): the bias becomes the weight of a constant input (works on (…, P, N) arrays).
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`mistake_bound`, :func:`train` and
+    :func:`train_many`.
+    """
     X = np.asarray(X, dtype=float)
     if not bias:
         return X
@@ -52,6 +56,8 @@ def separable_data(n_points: int, n_dims: int, *, rng, margin: float = 0.1, n_se
     ``y = sign(w*·x)``, and points with ``|w*·x| < margin`` are redrawn, so ``y w*·x ≥ margin``.
     Returns ``(X, y, w_star)``, with a leading axis of length ``n_sets`` when it is given (many
     independent data sets at once, each with its own teacher).
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
     """
     n_points = positive_int(n_points, name="n_points")
     n_dims = positive_int(n_dims, name="n_dims")
@@ -79,7 +85,10 @@ def separable_data(n_points: int, n_dims: int, *, rng, margin: float = 0.1, n_se
 # --------------------------------------------------------------------------------------------
 
 def predict(w, b, X) -> np.ndarray:
-    """ŷ = sign(w·x + b), with sign(0) = −1 (a point on the boundary counts as a mistake for y = +1)."""
+    """ŷ = sign(w·x + b), with sign(0) = −1 (a point on the boundary counts as a mistake for y = +1).
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`train`.
+    """
     X = as_matrix(X, name="X")
     w = as_vector(w, name="w", size=X.shape[1])
     return np.where(X @ w + float(b) > 0, 1.0, -1.0)
@@ -91,6 +100,8 @@ class PerceptronFit:
 
     ``mistakes_per_epoch[k]`` counts the updates in epoch k; ``path`` holds the augmented weights
     after every update (row 0 is the start), for drawing how the boundary moved.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`train`.
     """
     w: np.ndarray
     b: float
@@ -117,6 +128,8 @@ def train(X, y, *, eta: float = 1.0, max_epochs: int = 1000, bias: bool = True, 
     Exactly the sequential rule, vectorised: instead of testing one pattern per Python step, the
     margins of the next block of patterns are computed at once and the rule jumps to the first
     mistake among them, so the Python loop runs once per *update*, not once per pattern.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
     """
     X, y = _check_xy(X, y)
     eta = positive(eta, name="eta")
@@ -153,7 +166,10 @@ def train(X, y, *, eta: float = 1.0, max_epochs: int = 1000, bias: bool = True, 
 @dataclass
 class ManyFits:
     """Result of :func:`train_many` for D data sets: augmented weights ``W`` (D × N[+1]), and per set
-    the number of ``mistakes``, ``epochs`` run and whether it ``converged``."""
+    the number of ``mistakes``, ``epochs`` run and whether it ``converged``.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`train_many`.
+    """
     W: np.ndarray
     mistakes: np.ndarray
     epochs: np.ndarray
@@ -166,6 +182,8 @@ def train_many(X, y, *, eta: float = 1.0, max_epochs: int = 1000, bias: bool = F
     The same sequential rule as :func:`train` (patterns in order, w̃ = 0 at the start), with each step
     vectorised across the data sets; a data set stops counting epochs after its first epoch without
     a mistake. Used to test Novikoff's bound on hundreds of random data sets in one go.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
     """
     X, y = _check_xy(X, y, ndim=3)
     eta = positive(eta, name="eta")
@@ -200,7 +218,10 @@ def train_many(X, y, *, eta: float = 1.0, max_epochs: int = 1000, bias: bool = F
 
 @dataclass
 class MaxMargin:
-    """The largest margin ``gamma`` of a data set and a unit vector ``u`` that attains it."""
+    """The largest margin ``gamma`` of a data set and a unit vector ``u`` that attains it.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`mistake_bound`.
+    """
     gamma: float
     u: np.ndarray
 
@@ -213,6 +234,8 @@ def max_margin(X, y, *, bias: bool = False) -> MaxMargin:
     problem min ‖Σ αᵢ zᵢ‖² with αᵢ ≥ 0 and Σ αᵢ = 1 (the sum enforced by a heavily weighted row).
     The returned γ is recomputed as minᵢ yᵢ u·x̃ᵢ, so it is a margin ``u`` really has (never above
     the optimum). γ ≤ 0 means the data are not linearly separable.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`mistake_bound`.
     """
     from scipy.optimize import nnls
     X, y = _check_xy(X, y)
@@ -234,6 +257,8 @@ def mistake_bound(X, y, *, bias: bool = False) -> float:
     """Novikoff's bound (R/γ)² on the number of perceptron updates, R = maxᵢ ‖x̃ᵢ‖ (Novikoff 1962).
 
     Uses the margin of :func:`max_margin`; ``inf`` when the data are not separable.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
     """
     X, y = _check_xy(X, y)
     gamma = max_margin(X, y, bias=bias).gamma
@@ -254,6 +279,9 @@ def separable_many(X, y, *, bias: bool = False) -> np.ndarray:
     the set strictly, a rescaled w reaches t_k = 0; if none does, every w has some yᵢ w·x̃ᵢ ≤ 0, so
     t_k = 1. The D problems share no variables, so one sparse LP (``scipy.optimize.linprog``,
     HiGHS) minimising Σ t_k solves them all; t_k < ½ means separable.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`is_separable` and
+    :func:`separable_fraction`.
     """
     from scipy import sparse
     from scipy.optimize import linprog
@@ -278,7 +306,10 @@ def separable_many(X, y, *, bias: bool = False) -> np.ndarray:
 
 
 def is_separable(X, y, *, bias: bool = False) -> bool:
-    """Whether some w̃ has yᵢ w̃·x̃ᵢ > 0 for every pattern (exact, by a linear program)."""
+    """Whether some w̃ has yᵢ w̃·x̃ᵢ > 0 for every pattern (exact, by a linear program).
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
+    """
     X, y = _check_xy(X, y)
     return bool(separable_many(X[None], y[None], bias=bias)[0])
 
@@ -289,6 +320,8 @@ def cover_fraction(P, N):
 
     It is 1 for P ≤ N and exactly ½ at P = 2N. Equal to the binomial CDF
     Pr[Binomial(P−1, ½) ≤ N−1]; P and N may be arrays.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
     """
     from scipy.stats import binom
     P = np.asarray(P)
@@ -304,7 +337,10 @@ def cover_fraction(P, N):
 @validate(rng=Rng())
 def separable_fraction(P, N: int, *, n_trials: int, rng) -> np.ndarray:
     """Measured fraction of random ±1 labelings of P standard-normal points in ℝᴺ that are linearly
-    separable through the origin, for each P (exact LP test, :func:`separable_many`)."""
+    separable through the origin, for each P (exact LP test, :func:`separable_many`).
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
+    """
     N = positive_int(N, name="N")
     n_trials = positive_int(n_trials, name="n_trials")
     Ps = np.atleast_1d(np.asarray(P))

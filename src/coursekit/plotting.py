@@ -46,19 +46,29 @@ SIZES = {"single": (6.4, 4.0), "wide": (9.6, 3.6), "square": (4.8, 4.8), "tall":
 
 
 def apply_style() -> None:
-    """Apply the course style to matplotlib's global rcParams (idempotent)."""
+    """Apply the course style to matplotlib's global rcParams (idempotent).
+
+    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/11-low-reynolds.ipynb.
+    """
     mpl.rcParams.update(STYLE)
 
 
 def figure(nrows: int = 1, ncols: int = 1, size: str | tuple[float, float] = "single", **kw):
-    """``plt.subplots`` with the course style; ``size`` is 'single', 'wide', 'square', 'tall' or (w, h)."""
+    """``plt.subplots`` with the course style; ``size`` is 'single', 'wide', 'square', 'tall' or (w, h).
+
+    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/11-low-reynolds.ipynb.
+    """
     apply_style()
     figsize = SIZES[size] if isinstance(size, str) else size
     return plt.subplots(nrows, ncols, figsize=figsize, **kw)
 
 
 def image_grid(images: np.ndarray, ncols: int = 8, titles=None, cmap: str = "gray_r", size=None):
-    """Show a stack of 2-D images (n, h, w) in a grid without axes; returns ``(fig, axes)``."""
+    """Show a stack of 2-D images (n, h, w) in a grid without axes; returns ``(fig, axes)``.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb; week 3, notebooks/03-backprop.ipynb; week 4,
+    notebooks/04-ica.ipynb.
+    """
     images = np.asarray(images)
     if images.ndim != 3:
         raise ValueError(f"images must be 3-D (n, height, width); got shape {images.shape}")
@@ -76,7 +86,10 @@ def image_grid(images: np.ndarray, ncols: int = 8, titles=None, cmap: str = "gra
 
 
 def log_error(ax, errors: dict, xlabel: str = "iteration k", ylabel: str = "error"):
-    """Plot several error sequences on a log scale (zeros are drawn at machine epsilon)."""
+    """Plot several error sequences on a log scale (zeros are drawn at machine epsilon).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     for label, err in errors.items():
         err = np.maximum(np.abs(np.asarray(err, dtype=float)), np.finfo(float).eps / 4)
         ax.semilogy(np.arange(err.size), err, "o-", label=label, markersize=3)
@@ -117,6 +130,8 @@ def beside_paper(rows, title: str = "Reproduced") -> PaperTable:
     """A table setting each measured number beside the paper's: rows of (quantity, paper, here).
 
     Make it the last expression of a cell.
+
+    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/11-low-reynolds.ipynb.
     """
     return PaperTable(rows, title)
 
@@ -135,6 +150,9 @@ def animation_html(anim, dpi: int = 72, fps: float | None = None):
 
     ``dpi`` sets the frames' resolution (keep it low: every frame is an embedded PNG). Returns an
     ``IPython.display.HTML``; make it the last expression of a cell.
+
+    Used in: week 9, notebooks/09-diffusion.ipynb; week 10, notebooks/10-anomalous-diffusion.ipynb; week 11,
+    notebooks/11-low-reynolds.ipynb, through :func:`animate_swimmer` and :func:`animate_tracks`.
     """
     import re
 
@@ -164,6 +182,8 @@ def animate_tracks(tracks, *, n_frames: int = 30, size: float = 3.0, dpi: int = 
     figure (``size`` inches at ``dpi``), each walker's last ``tail`` frames as a line, and a scale bar
     in ``unit`` instead of tick labels (redrawing text dominates the cost of a frame). Returns an
     ``IPython.display.HTML``; make it the last expression of a cell.
+
+    Used in: week 9, notebooks/09-diffusion.ipynb; week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     from matplotlib import animation
 
@@ -208,6 +228,8 @@ def animate_swimmer(swimmer, result, *, n_frames: int = 30, dpi: int = 72, fps: 
     a :class:`~coursekit.stokes.SwimResult`): the links at ``n_frames`` evenly spaced times and the
     path of the pose point so far, with a scale bar of ½ body length instead of axes (fast frames).
     Returns an ``IPython.display.HTML``; make it the last expression of a cell.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     from matplotlib import animation
 
@@ -236,7 +258,10 @@ def animate_swimmer(swimmer, result, *, n_frames: int = 30, dpi: int = 72, fps: 
 
 def draw_swimmer(ax, swimmer, result, *, every: int = 20):
     """Draw a swimmer of :mod:`coursekit.stokes` every ``every`` integration steps of ``result`` (its
-    first stroke), darker as time goes on, and the path of its pose point."""
+    first stroke), darker as time goes on, and the path of its pose point.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     from .stokes import link_points
 
     idx = np.arange(0, result.t.size, positive_int(every, name="every"))
@@ -262,7 +287,10 @@ def _scale_bar(ax, start, length: float, label: str, label_at, **text_kw) -> Non
 def grid_values(ax, env, v, fmt: str = "{:.1f}", cmap: str = "viridis", title: str = "",
                 vmin: float | None = None, vmax: float | None = None):
     """Draw state values ``v`` on the grid of a :class:`coursekit.rl.TabularEnv`, each cell annotated with
-    its value (colour range vmin…vmax, by default the range of ``v``)."""
+    its value (colour range vmin…vmax, by default the range of ``v``).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
+    """
     grid = np.asarray(v, dtype=float).reshape(env.shape)
     lo = grid.min() if vmin is None else vmin
     hi = grid.max() if vmax is None else vmax
@@ -280,7 +308,10 @@ def grid_values(ax, env, v, fmt: str = "{:.1f}", cmap: str = "viridis", title: s
 
 def grid_paths(ax, env, paths: dict, colors=None):
     """Draw the grid of a :class:`coursekit.rl.TabularEnv` (the cliff of cliff walking shaded) and
-    state sequences ``{label: states}`` on it."""
+    state sequences ``{label: states}`` on it.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
+    """
     rows, cols = env.shape
     cliff = getattr(env, "cliff", np.zeros(env.n_states, bool)).reshape(env.shape)
     ax.imshow(cliff, cmap="Greys", vmin=0, vmax=1.5, extent=(-0.5, cols - 0.5, rows - 0.5, -0.5))

@@ -21,8 +21,7 @@ import numpy as np
 
 from ._history import History
 from ._numerics import binary_vectors, scalar_or_array, sigmoid, softplus
-from ._validate import (Integer, Real, Rng, as_array, as_matrix, check_fields, nonnegative, positive_int,
-                        validate)
+from ._validate import Integer, Real, Rng, as_array, as_matrix, check_fields, validate
 
 __all__ = [
     "RBM", "hidden_probs", "visible_probs", "free_energy", "cd_gradients", "RBMTraining", "RBMFit",
@@ -33,7 +32,10 @@ __all__ = [
 
 @dataclass
 class RBM:
-    """Weights ``W`` (n_visible × n_hidden), visible biases ``b``, hidden biases ``c``."""
+    """Weights ``W`` (n_visible × n_hidden), visible biases ``b``, hidden biases ``c``.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, by the check of an exercise.
+    """
     W: np.ndarray
     b: np.ndarray
     c: np.ndarray
@@ -78,18 +80,27 @@ def _check_unit_interval(x: np.ndarray, name: str) -> None:
 
 
 def hidden_probs(rbm: RBM, v) -> np.ndarray:
-    """p(hⱼ = 1 | v) = σ(cⱼ + Σᵢ vᵢ Wᵢⱼ): given v the hidden units are independent."""
+    """p(hⱼ = 1 | v) = σ(cⱼ + Σᵢ vᵢ Wᵢⱼ): given v the hidden units are independent.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`dbn_bound` and :func:`stack_rbm`.
+    """
     return sigmoid(_check_visible(v, rbm.n_visible) @ rbm.W + rbm.c)
 
 
 def visible_probs(rbm: RBM, h) -> np.ndarray:
-    """p(vᵢ = 1 | h) = σ(bᵢ + Σⱼ Wᵢⱼ hⱼ)."""
+    """p(vᵢ = 1 | h) = σ(bᵢ + Σⱼ Wᵢⱼ hⱼ).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`dbn_sample`.
+    """
     h = as_array(h, name="h", ndim=(1, 2))
     return sigmoid(h @ rbm.W.T + rbm.b)
 
 
 def free_energy(rbm: RBM, v) -> np.ndarray:
-    """F(v) = −bᵀv − Σⱼ log(1 + e^{cⱼ + (vᵀW)ⱼ}), so that p(v) = e^{−F(v)}/Z (hidden units summed out)."""
+    """F(v) = −bᵀv − Σⱼ log(1 + e^{cⱼ + (vᵀW)ⱼ}), so that p(v) = e^{−F(v)}/Z (hidden units summed out).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, by the check of an exercise.
+    """
     v = _check_visible(v, rbm.n_visible)
     return scalar_or_array(-(v @ rbm.b) - softplus(v @ rbm.W + rbm.c).sum(axis=-1))
 
@@ -125,6 +136,8 @@ def cd_gradients(rbm: RBM, v, *, k: int = 1, rng):
     *probabilities* used in the statistics (Hinton 2010, §3). Returns ``(dW, db, dc)``, the batch
     means, one gradient per parameter of the RBM — the direction to move them (ascent).
     :func:`train_rbm` steps along the same statistics, batch after batch.
+
+    Used in: no notebook yet (week 2's module; tested in tests/test_rbm.py).
     """
     v0 = np.atleast_2d(_check_visible(v, rbm.n_visible))
     ph0 = sigmoid(v0 @ rbm.W + rbm.c)
@@ -144,6 +157,8 @@ class RBMTraining:
     init_scale: the s.d. of the initial weights; visible_bias_from_data: start the visible biases at
     log(pᵢ/(1 − pᵢ)) of the pixel means; track_log_likelihood: record the exact mean log-likelihood
     before training and after every epoch (needs min(n_v, n_h) ≤ 20).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     epochs: int
     batch_size: int = 10
@@ -167,7 +182,10 @@ class RBMTraining:
 class RBMFit:
     """Result of :func:`train_rbm`: the trained ``rbm`` and its ``history``, recording per epoch the
     ``reconstruction_error`` (squared error of the CD reconstructions, per example) and, when
-    tracked, the exact ``log_likelihood`` (one more entry: the first is before training)."""
+    tracked, the exact ``log_likelihood`` (one more entry: the first is before training).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`train_rbm`.
+    """
     rbm: RBM
     history: History
 
@@ -183,6 +201,8 @@ def train_rbm(X, n_hidden: int, training: RBMTraining, *, rng, rbm: RBM | None =
     (persistent CD, Tieleman 2008 — what scikit-learn's ``BernoulliRBM`` does, its chains starting
     from h = 0). The uniform numbers of an epoch are drawn at once. Pass ``rbm`` to continue training
     an existing model (it is copied).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     if not isinstance(training, RBMTraining):
         raise TypeError(f"training must be a coursekit.rbm.RBMTraining; got {type(training).__name__}")
@@ -245,6 +265,9 @@ def log_partition(rbm: RBM) -> float:
 
     With n_h ≤ n_v: Z = Σ_h exp(cᵀh) Πᵢ (1 + e^{bᵢ + (Wh)ᵢ}), a sum over 2^{n_h} hidden vectors
     (65,536 for 16 hidden units), vectorised in chunks; otherwise the same over visible vectors.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`dbn_bound` and
+    :func:`log_likelihood`.
     """
     small = min(rbm.n_visible, rbm.n_hidden)
     if small > 20:
@@ -263,7 +286,10 @@ def log_partition(rbm: RBM) -> float:
 
 
 def log_likelihood(rbm: RBM, X) -> float:
-    """Mean exact log-likelihood (1/n) Σ log p(v) = −mean F(v) − log Z, in nats per example."""
+    """Mean exact log-likelihood (1/n) Σ log p(v) = −mean F(v) − log Z, in nats per example.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
+    """
     return float(-np.mean(free_energy(rbm, np.atleast_2d(X))) - log_partition(rbm))
 
 
@@ -272,6 +298,8 @@ def pseudo_likelihood(rbm: RBM, X) -> float:
 
     log p(vᵢ | v₋ᵢ) = −log(1 + e^{F(v) − F(v⁽ⁱ⁾)}), v⁽ⁱ⁾ = v with unit i flipped. scikit-learn's
     ``BernoulliRBM.score_samples`` is an unbiased one-random-unit estimate of the same number.
+
+    Used in: no notebook yet (week 2's module; tested in tests/test_rbm.py).
     """
     V = np.atleast_2d(_check_visible(X, rbm.n_visible))
     pre = V @ rbm.W + rbm.c                                     # (n, n_h)
@@ -285,7 +313,10 @@ def pseudo_likelihood(rbm: RBM, X) -> float:
 @validate(n_steps=Integer(1), rng=Rng())
 def gibbs_chain(rbm: RBM, v0, n_steps: int, *, rng) -> np.ndarray:
     """Run alternating Gibbs sampling v → h → v for ``n_steps`` from v0 (B, n_v); returns the
-    visible *probabilities* of the last step (smoother to look at than the binary sample)."""
+    visible *probabilities* of the last step (smoother to look at than the binary sample).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
+    """
     v = np.atleast_2d(_check_visible(v0, rbm.n_visible)).astype(float)
     for _ in range(n_steps):
         h = (rng.random((v.shape[0], rbm.n_hidden)) < sigmoid(v @ rbm.W + rbm.c)).astype(float)
@@ -308,6 +339,8 @@ def stack_rbm(rbm1: RBM, X, training: RBMTraining, *, rng, n_hidden: int | None 
     ``n_hidden=None`` the new RBM starts as rbm1 turned upside down (W₂ = W₁ᵀ, b₂ = c₁, c₂ = b₁): its
     marginal over its visible units is then exactly rbm1's p(h), so the variational bound of
     :func:`dbn_bound` starts at rbm1's log-likelihood.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     if not isinstance(training, RBMTraining):
         raise TypeError(f"training must be a coursekit.rbm.RBMTraining; got {type(training).__name__}")
@@ -336,6 +369,8 @@ def dbn_bound(rbm1: RBM, rbm2: RBM, X, *, n_samples: int = 10, rng) -> float:
 
     with log p₂(h) = −F₂(h) − log Z₂ exact; the expectation is estimated from ``n_samples`` draws of h
     per example. (If rbm2 is rbm1 upside down every draw gives exactly log p₁(v).)
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
     X = np.atleast_2d(_check_visible(X, rbm1.n_visible))
     if rbm2.n_visible != rbm1.n_hidden:
@@ -351,7 +386,10 @@ def dbn_bound(rbm1: RBM, rbm2: RBM, X, *, n_samples: int = 10, rng) -> float:
 @validate(n=Integer(1), n_gibbs=Integer(1), rng=Rng())
 def dbn_sample(rbm1: RBM, rbm2: RBM, n: int, *, n_gibbs: int = 200, rng) -> np.ndarray:
     """Generate from the DBN: Gibbs sampling in the top RBM (rbm2) for ``n_gibbs`` steps, then one
-    top-down pass through rbm1, p(v | h). Returns visible probabilities (n, n_v)."""
+    top-down pass through rbm1, p(v | h). Returns visible probabilities (n, n_v).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
+    """
     h0 = (rng.random((n, rbm2.n_visible)) < 0.5).astype(float)
     h_top = gibbs_chain(rbm2, h0, n_gibbs, rng=rng)
     h = (rng.random(h_top.shape) < h_top).astype(float)

@@ -67,6 +67,8 @@ class RNN(nn.Layer):
     ``backward`` is backpropagation through time: with δ_t = ∂L/∂a_t (a_t the pre-activation),
     ``δ_t = (∂L/∂h_t + δ_{t+1} W_hᵀ) ⊙ φ'(a_t)``, then ``∂L/∂W_x = Σ_t x_tᵀ δ_t``,
     ``∂L/∂W_h = Σ_t h_{t−1}ᵀ δ_t``, ``∂L/∂b = Σ_t Σ_batch δ_t`` and ``∂L/∂x_t = δ_t W_xᵀ``.
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
     """
 
     @validate(activation=OneOf("tanh", "sigmoid"))
@@ -142,6 +144,8 @@ def state_jacobian_norms(layer: RNN, x) -> np.ndarray:
     ‖∂h_t/∂h_0‖ ≤ ‖W_h‖₂ᵗ: for a recurrent gain ‖W_h‖₂ < 1 the log-norm falls at least linearly in t
     and the gradient reaching back t steps vanishes exponentially (Bengio, Simard & Frasconi 1994).
     Returns an array (B, T). The states are from ``layer.forward(x)``.
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
     """
     if not isinstance(layer, RNN):
         raise TypeError(f"layer must be a coursekit.rnn.RNN; got {type(layer).__name__}")
@@ -185,6 +189,8 @@ class LSTM(nn.Layer):
     biases start at ``forget_bias`` (1 by default) so the cells remember from the start.
     x (B, T, n_in) → states (B, T, n) with ``return_sequences``, else h_T (B, n). Xavier-uniform W_x,
     orthogonal blocks of W_h.
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
     """
 
     def __init__(self, n_in: int, n_hidden: int, *, rng, return_sequences: bool = True,
@@ -269,7 +275,10 @@ class LSTM(nn.Layer):
 class TimeDistributed(nn.Layer):
     """Apply an ordinary layer (e.g. ``nn.Dense``, ``nn.Sigmoid``) at every time step:
     (B, T, …) is folded to (B·T, …), passed through ``layer`` and unfolded. Its parameters are the
-    wrapped layer's (shared across time), so their gradients sum over the steps."""
+    wrapped layer's (shared across time), so their gradients sum over the steps.
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
+    """
 
     def __init__(self, layer: nn.Layer):
         if not isinstance(layer, nn.Layer):
@@ -313,6 +322,8 @@ def temporal_xor(n_triples: int, *, rng) -> np.ndarray:
 
     Predicting the next bit is possible only for every third bit; the other two are coin flips.
     Returns a float array of 3 · n_triples bits.
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
     """
     n_triples = positive_int(n_triples, name="n_triples")
     rng = as_rng(rng)
@@ -322,7 +333,10 @@ def temporal_xor(n_triples: int, *, rng) -> np.ndarray:
 
 def next_step_windows(stream, T: int):
     """All windows of length T of a 1-D stream, inputs and next-step targets: X[k, t] = s[k + t],
-    Y[k, t] = s[k + t + 1]. Returns X, Y of shape (len(s) − T, T, 1)."""
+    Y[k, t] = s[k + t + 1]. Returns X, Y of shape (len(s) − T, T, 1).
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
+    """
     s = as_array(stream, name="stream", ndim=1)
     T = positive_int(T, name="T")
     if s.size <= T:
@@ -344,6 +358,8 @@ def adding_problem(n: int, T: int, *, rng):
     steps. Always answering 0.5 gives MSE = var(X1 + X2)/16 = 1/24. (The paper also varies the
     length between T and 1.1 T and marks the first and last steps with −1.)
     Returns X (n, T, 2) and y (n, 1).
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
     """
     n = positive_int(n, name="n")
     T = positive_int(T, name="T", minimum=12)

@@ -72,6 +72,8 @@ def reynolds_number(L, v, rho=WATER_RHO, eta=WATER_ETA):
 
     L: size (m), v: speed (m/s), rho: fluid density (kg/m³), eta: dynamic viscosity (Pa·s); water by
     default. Arrays broadcast. In water ν ≈ 10⁻⁶ m²/s, so a 1 µm bacterium at 30 µm/s has Re = 3·10⁻⁵.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     L, v = _positive_array(L, "L"), _positive_array(v, "v")
     rho, eta = _positive_array(rho, "rho"), _positive_array(eta, "eta")
@@ -79,7 +81,10 @@ def reynolds_number(L, v, rho=WATER_RHO, eta=WATER_ETA):
 
 
 def stokes_drag(radius, v, eta=WATER_ETA):
-    """Stokes' drag on a sphere, F = 6π η a v (N), valid for Re ≪ 1."""
+    """Stokes' drag on a sphere, F = 6π η a v (N), valid for Re ≪ 1.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     a, v = _positive_array(radius, "radius"), as_array(v, name="v")
     eta = _positive_array(eta, "eta")
     return scalar_or_array(6 * np.pi * eta * a * v)
@@ -87,7 +92,10 @@ def stokes_drag(radius, v, eta=WATER_ETA):
 
 @dataclass
 class Coasting:
-    """How long (``tau``, s) and how far (``distance``, m) a sphere coasts after its motor stops."""
+    """How long (``tau``, s) and how far (``distance``, m) a sphere coasts after its motor stops.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`coasting`.
+    """
     tau: float | np.ndarray
     distance: float | np.ndarray
 
@@ -98,6 +106,8 @@ def coasting(radius, v, rho_body=WATER_RHO, eta=WATER_ETA) -> Coasting:
     m dv/dt = −6πηa v with m = (4/3)πa³ρ_body gives v(t) = v₀ e^{−t/τ}, τ = m/(6πηa) = 2ρa²/(9η),
     and a total coasting distance d = v₀ τ. Purcell (1977): for a bacterium "less than an atom".
     radius (m), v (m/s), rho_body (kg/m³), eta (Pa·s); arrays broadcast.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     a, v = _positive_array(radius, "radius"), _positive_array(v, "v")
     rho_body, eta = _positive_array(rho_body, "rho_body"), _positive_array(eta, "eta")
@@ -111,6 +121,8 @@ def peclet_number(L, v, D):
     Purcell (1977) calls it S, the stirring number: a bacterium (L ≈ 1 µm, v ≈ 30 µm/s) in a nutrient
     with D ≈ 10⁻⁹ m²/s has S ≈ 0.03 — swimming or stirring cannot beat diffusion at that scale.
     L (m), v (m/s), D (m²/s); arrays broadcast.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     L, v, D = _positive_array(L, "L"), _positive_array(v, "v"), _positive_array(D, "D")
     return scalar_or_array(v * L / D)
@@ -128,6 +140,9 @@ class LinkSwimmer:
     Internally each link carries Gauss–Legendre nodes: ``c[p, k]`` says how node p's position depends
     on the unit vector of link k, r_p = X + Σ_k c[p, k] t̂(φ_k); ``link[p]`` is its link and ``w[p]``
     its quadrature weight; φ = θ + S α.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`cycle_displacement`,
+    :func:`purcell_swimmer` and 2 other functions and classes of the module.
     """
     lengths: np.ndarray
     xi_par: float
@@ -153,6 +168,8 @@ def link_swimmer(lengths, xi_par: float = 1.0, xi_perp: float = 2.0, ref: int | 
     RFT: a piece ds of a link moving with velocity u feels f ds = −[ξ_∥ t̂t̂ᵀ + ξ_⊥ (I − t̂t̂ᵀ)] u ds;
     for a thin filament ξ_⊥ ≈ 2ξ_∥ (Gray & Hancock 1955). ``ref`` (default: the middle link) is the link
     whose centre and angle define the pose.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`purcell_swimmer` and :func:`scallop`.
     """
     L = as_array(lengths, name="lengths", ndim=1)
     if L.size < 2:
@@ -188,26 +205,40 @@ def link_swimmer(lengths, xi_par: float = 1.0, xi_perp: float = 2.0, ref: int | 
 
 def scallop(arm: float = 1.0, xi_par: float = 1.0, xi_perp: float = 2.0) -> LinkSwimmer:
     """Purcell's scallop: two equal links and one hinge; the pose is that of link 1. The shape α is the
-    angle between the two shells' directions: α = 0 is opened out flat, |α| → π is shut."""
+    angle between the two shells' directions: α = 0 is opened out flat, |α| → π is shut.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     return link_swimmer([arm, arm], xi_par, xi_perp, ref=1)
 
 
 def purcell_swimmer(arm: float = 1.0, body: float = 1.0, xi_par: float = 1.0,
                     xi_perp: float = 2.0) -> LinkSwimmer:
     """Purcell's three-link swimmer: two arms of length ``arm`` hinged to a middle link of length
-    ``body``; the pose is the centre and angle of the middle link (Purcell 1977; Becker et al. 2003)."""
+    ``body``; the pose is the centre and angle of the middle link (Purcell 1977; Becker et al. 2003).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     return link_swimmer([arm, body, arm], xi_par, xi_perp, ref=1)
 
 
 def link_angles(swimmer: LinkSwimmer, theta, alpha) -> np.ndarray:
-    """φ = θ + S α for a batch: theta (B,), alpha (B, N − 1) → (B, N)."""
+    """φ = θ + S α for a batch: theta (B,), alpha (B, N − 1) → (B, N).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`coursekit.plotting.animate_swimmer` and
+    :func:`coursekit.plotting.draw_swimmer`.
+    """
     theta = np.atleast_1d(np.asarray(theta, dtype=float))
     alpha = np.atleast_2d(np.asarray(alpha, dtype=float))
     return theta[:, None] + alpha @ swimmer.S.T
 
 
 def link_points(swimmer: LinkSwimmer, x, y, theta, alpha) -> np.ndarray:
-    """Coordinates of the N + 1 link ends (joints and tips), shape (B, N + 1, 2), for drawing."""
+    """Coordinates of the N + 1 link ends (joints and tips), shape (B, N + 1, 2), for drawing.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`coursekit.plotting.animate_swimmer` and
+    :func:`coursekit.plotting.draw_swimmer`.
+    """
     phi = link_angles(swimmer, theta, alpha)
     t = np.stack([np.cos(phi), np.sin(phi)], axis=-1)                    # (B, N, 2)
     steps = swimmer.lengths[None, :, None] * t
@@ -223,6 +254,8 @@ def resistance_matrix(swimmer: LinkSwimmer, theta, alpha) -> np.ndarray:
     The generalised forces the fluid exerts are Q = −R q̇, R = Σ_links ∫ Jᵀ K J ds with J = ∂r/∂q and
     K = ξ_∥ t̂t̂ᵀ + ξ_⊥ (I − t̂t̂ᵀ); R is symmetric positive definite and q̇ᵀR q̇ is the power dissipated.
     Its first three rows are the total force (x, y) and the torque about the pose point.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`swim`.
     """
     phi = link_angles(swimmer, theta, alpha)                              # (B, N)
     t = np.stack([np.cos(phi), np.sin(phi)], axis=-1)                    # (B, N, 2)
@@ -244,6 +277,8 @@ def body_velocity(swimmer: LinkSwimmer, theta, alpha, alpha_dot) -> np.ndarray:
 
     No inertia, so the total force and torque vanish at every instant:
     R_bb (ẋ, ẏ, θ̇) + R_bs α̇ = 0 ⇒ (ẋ, ẏ, θ̇) = −R_bb⁻¹ R_bs α̇ (Purcell 1977; Becker et al. 2003).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`swim`.
     """
     R = resistance_matrix(swimmer, theta, alpha)
     rhs = R[:, :3, 3:] @ np.atleast_2d(np.asarray(alpha_dot, dtype=float))[..., None]
@@ -253,7 +288,10 @@ def body_velocity(swimmer: LinkSwimmer, theta, alpha, alpha_dot) -> np.ndarray:
 @dataclass
 class SwimResult:
     """A simulated swim: times ``t`` (T,), poses ``x``, ``y``, ``theta`` (B, T), shapes ``alpha``
-    (B, T, M); B strokes integrated side by side."""
+    (B, T, M); B strokes integrated side by side.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`swim`.
+    """
     t: np.ndarray
     x: np.ndarray
     y: np.ndarray
@@ -278,6 +316,8 @@ def swim(swimmer: LinkSwimmer, stroke: Callable, t_end: float, n_steps: int = 40
     stroke(t) → (α, α̇), each of shape (M,) or (B, M): B strokes are integrated at once, vectorised.
     The pose obeys d(x, y, θ)/dt = V(θ, α(t), α̇(t)) from :func:`body_velocity`; RK4's error is
     O(h⁴): a few hundred steps per smooth stroke period give net displacements good to ~1e-10 of a length.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     check_callable(stroke, name="stroke")
     t_end = positive(t_end, name="t_end")
@@ -314,6 +354,8 @@ def cycle_displacement(swimmer: LinkSwimmer, stroke: Callable, period: float = 1
 
     Scallop theorem (Purcell 1977): for a reciprocal stroke — one whose shape path retraces itself —
     this is exactly zero; the simulator gets it to round-off.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     cycles = positive_int(cycles, name="cycles")
     res = swim(swimmer, stroke, cycles * positive(period, name="period"), n_steps * cycles)
@@ -331,6 +373,8 @@ def purcell_stroke(amplitude, period: float = 1.0, kind: str = "square") -> Call
     smooth ramp s(u) = u − sin(2πu)/2π, so α̇ is continuous (zero at the corners) and RK4 keeps its
     order; the net motion depends only on the path in shape space, not on the pace along it.
     ``"ellipse"``: the smooth version α₁ = A cos ωt, α₂ = A sin ωt (the same sense of rotation).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     A = as_array(amplitude, name="amplitude")
     if np.any(np.abs(A) >= np.pi / 2):
@@ -364,6 +408,8 @@ def scallop_stroke(alpha_mean: float = 0.0, amplitude: float = 1.0, asymmetry: f
 
     ε = 0 opens and shuts at the same pace; ε > 0 opens fast and shuts slowly, ε < 0 opens slowly and
     snaps shut — and still, by the scallop theorem, the net displacement per period is zero.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     a0 = as_array(alpha_mean, name="alpha_mean")
     A = as_array(amplitude, name="amplitude")
@@ -386,6 +432,8 @@ def fourier_stroke(alpha0, cos_coeffs, sin_coeffs, period: float = 1.0) -> Calla
 
     alpha0: (M,); cos_coeffs, sin_coeffs: (K, M), one row of joint-angle amplitudes per harmonic.
     With a leading batch axis — alpha0 (B, M), coefficients (B, K, M) — it describes B strokes at once.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     a0 = as_array(alpha0, name="alpha0", ndim=(1, 2))
     C = as_array(cos_coeffs, name="cos_coeffs", ndim=(2, 3))
@@ -411,6 +459,8 @@ def reciprocal_stroke(alpha0, direction, cos_coeffs, sin_coeffs, period: float =
     The shape moves back and forth along one line through shape space, so whatever f does — fast one
     way, slow the other, with wiggles — the path retraces itself: a reciprocal stroke. Shapes: alpha0
     and direction (M,), coefficients (K,); or with a batch axis, (B, M) and (B, K) for B strokes.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     d = as_array(direction, name="direction", ndim=(1, 2))
     ca = as_array(cos_coeffs, name="cos_coeffs", ndim=(1, 2))
@@ -422,7 +472,10 @@ def reciprocal_stroke(alpha0, direction, cos_coeffs, sin_coeffs, period: float =
 
 
 def reversed_stroke(stroke: Callable, period: float = 1.0) -> Callable:
-    """The same shape cycle run backwards in time: α_rev(t) = α(T − t), α̇_rev(t) = −α̇(T − t)."""
+    """The same shape cycle run backwards in time: α_rev(t) = α(T − t), α̇_rev(t) = −α̇(T − t).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     check_callable(stroke, name="stroke")
     T = positive(period, name="period")
 
@@ -441,7 +494,10 @@ def reversed_stroke(stroke: Callable, period: float = 1.0) -> Callable:
 @dataclass
 class DragCoefficients:
     """Resistive-force drag per unit length of a slender filament (N·s/m²): along it, ``xi_par``
-    (ξ_∥), and across it, ``xi_perp`` (ξ_⊥)."""
+    (ξ_∥), and across it, ``xi_perp`` (ξ_⊥).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`gray_hancock`.
+    """
     xi_par: float
     xi_perp: float
 
@@ -451,7 +507,10 @@ class DragCoefficients:
 def gray_hancock(wavelength: float, filament_radius: float, eta: float = WATER_ETA) -> DragCoefficients:
     """Gray & Hancock's (1955) RFT coefficients for a thin filament of radius b, wavelength λ:
     ξ_∥ = 2πη / (ln(2λ/b) − ½), ξ_⊥ = 4πη / (ln(2λ/b) + ½) — their ratio is close to 2.
-    wavelength and filament_radius in m, eta in Pa·s (water by default)."""
+    wavelength and filament_radius in m, eta in Pa·s (water by default).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     log = np.log(2 * wavelength / filament_radius)
     if log <= 0.5:
         raise ValueError(f"filament_radius must be much smaller than wavelength for RFT to apply; got "
@@ -467,6 +526,8 @@ def helix_propulsion(helix_radius: float, pitch: float, axial_length: float,
     Λ = ℓ / cos ψ) translating at U along and rotating at Ω about its axis:
     A = Λ(ξ_∥cos²ψ + ξ_⊥sin²ψ), B = ΛR sinψ cosψ (ξ_∥ − ξ_⊥), D = ΛR²(ξ_∥sin²ψ + ξ_⊥cos²ψ).
     B ≠ 0 only because ξ_⊥ ≠ ξ_∥: rotation pushes (Purcell 1977). Flip the handedness and B flips.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`helix_swimmer`.
     """
     R = positive(helix_radius, name="helix_radius")
     lam = positive(pitch, name="pitch")
@@ -483,7 +544,10 @@ def helix_propulsion(helix_radius: float, pitch: float, axial_length: float,
 
 @dataclass
 class HelixSwim:
-    """A free swimmer made of a spherical head and a rotating helix (SI units)."""
+    """A free swimmer made of a spherical head and a rotating helix (SI units).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`helix_swimmer`.
+    """
     U: float               # swimming speed (m/s), along the axis
     omega_helix: float     # helix angular velocity in the lab (rad/s)
     omega_head: float      # head angular velocity in the lab (rad/s): counter-rotation
@@ -500,6 +564,8 @@ def helix_swimmer(*, head_radius: float = 1.0e-6, helix_radius: float = 0.2e-6, 
     6πηa U + A U + B Ω_f = 0; torque: 8πηa³ Ω_h + B U + D Ω_f = 0 (Purcell 1977, appendix). The RFT
     coefficients are Gray & Hancock's for the helix's pitch unless ``xi = (ξ_∥, ξ_⊥)`` is given (N·s/m²).
     Defaults: roughly E. coli's flagellar bundle (sizes in m) in water at 20 °C.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     wm = as_array(motor_rate, name="motor_rate", ndim=0)
     a = positive(head_radius, name="head_radius")
@@ -531,6 +597,8 @@ def turn_cosines(n: int, mean_cos: float = 1 / 3, *, rng) -> np.ndarray:
 
     With ⟨cos θ⟩ = 1/3 the mean turn angle is 3π/8 = 67.5° (Berg & Brown: 68°) and the turns are
     forward-biased. Sampled by inverting the CDF: b c² + 2c + 2 − b − 4u = 0.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`run_and_tumble`.
     """
     n = positive_int(n, name="n")
     b = 3 * in_range(mean_cos, -1 / 3, 1 / 3, name="mean_cos")
@@ -539,13 +607,19 @@ def turn_cosines(n: int, mean_cos: float = 1 / 3, *, rng) -> np.ndarray:
 
 
 def mean_turn_angle(mean_cos: float = 1 / 3) -> float:
-    """⟨θ⟩ = π/2 − (3⟨cos θ⟩) π/8 (radians) for the turn-angle density of :func:`turn_cosines`."""
+    """⟨θ⟩ = π/2 − (3⟨cos θ⟩) π/8 (radians) for the turn-angle density of :func:`turn_cosines`.
+
+    Used in: no notebook yet (week 11's module; tested in tests/test_stokes.py).
+    """
     return float(np.pi / 2 - 3 * in_range(mean_cos, -1 / 3, 1 / 3, name="mean_cos") * np.pi / 8)
 
 
 @validate(rng=Rng())
 def turn(e: np.ndarray, cos_theta: np.ndarray, *, rng) -> np.ndarray:
-    """Rotate unit vectors e (n, 3) by angles θ (given as cos θ, shape (n,)) about random axes ⊥ e."""
+    """Rotate unit vectors e (n, 3) by angles θ (given as cos θ, shape (n,)) about random axes ⊥ e.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`run_and_tumble`.
+    """
     helper = np.where(np.abs(e[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
     u1 = helper - np.sum(helper * e, axis=1, keepdims=True) * e
     u1 /= np.linalg.norm(u1, axis=1, keepdims=True)
@@ -561,7 +635,10 @@ def turn(e: np.ndarray, cos_theta: np.ndarray, *, rng) -> np.ndarray:
 class RunTumble:
     """Run-and-tumble tracks sampled at times ``t`` (T,): ``positions`` (n, T, 3). ``run_durations``,
     ``run_cos_gradient`` (cos of each completed run's direction with +z) and ``turn_cos`` (cos of each
-    turn angle) are pooled over all bacteria, for checking the statistics against the inputs."""
+    turn angle) are pooled over all bacteria, for checking the statistics against the inputs.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`run_and_tumble`.
+    """
     t: np.ndarray
     positions: np.ndarray = field(repr=False)
     run_durations: np.ndarray = field(repr=False)
@@ -581,6 +658,8 @@ def run_and_tumble(n_bacteria: int, t_max: float, *, rng, v: float = BERG_BROWN[
     and sets off at a turn angle θ from its old direction (⟨cos θ⟩ = mean_cos, :func:`turn_cosines`).
     All start running at t = 0 from the origin with random directions. Positions are sampled at
     ``n_samples`` times in [0, t_max] by interpolating between events.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     n = positive_int(n_bacteria, name="n_bacteria")
     t_max = positive(t_max, name="t_max")
@@ -632,6 +711,8 @@ def effective_diffusion(v, tau_run, mean_cos, tau_tumble=0.0):
     Each run of mean τ carries a step of mean square 2v²τ², successive directions are correlated by
     ⟨cos θ⟩, and a run-tumble cycle lasts τ + τ_t on average. With instantaneous tumbles (τ_t = 0) this
     is the familiar D = v²τ / (3(1 − ⟨cos θ⟩)) (Lovely & Dahlquist 1975; Berg, *Random Walks in Biology*).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     v, tau = _positive_array(v, "v"), _positive_array(tau_run, "tau_run")
     a = as_array(mean_cos, name="mean_cos")
@@ -645,6 +726,8 @@ def persistent_msd(t, v, tau_run, mean_cos):
     """Exact 3-D MSD with instantaneous tumbles: 2v²τ_c [t − τ_c(1 − e^{−t/τ_c})], τ_c = τ/(1 − ⟨cos θ⟩).
 
     Ballistic, v²t², for t ≪ τ_c; diffusive, 6Dt − 6Dτ_c, for t ≫ τ_c, with D from :func:`effective_diffusion`.
+
+    Used in: no notebook yet (week 11's module; tested in tests/test_stokes.py).
     """
     t = as_array(t, name="t")
     v, tau = positive(v, name="v"), positive(tau_run, name="tau_run")
@@ -659,6 +742,8 @@ def chemotactic_drift(v, tau_run, beta, tau_tumble=0.0):
     Run directions stay uniformly distributed (turns are rotation-invariant), so by renewal–reward the
     drift is the mean z-step per run, vτβ⟨cos²θ; cos θ > 0⟩ = vτβ/6, over the mean cycle time.
     It does not depend on ⟨cos θ⟩ — only the spread around the drift does.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     v, tau = _positive_array(v, "v"), _positive_array(tau_run, "tau_run")
     beta = _nonnegative_array(beta, "beta")
@@ -672,19 +757,28 @@ def chemotactic_drift(v, tau_run, beta, tau_tumble=0.0):
 
 def receptor_capture(N, s, a):
     """J/J_max = N s / (N s + π a): the current of N absorbing disks of radius s on a sphere of radius
-    a, as a fraction of the current 4πDac₀ to a perfectly absorbing sphere (Berg & Purcell 1977)."""
+    a, as a fraction of the current 4πDac₀ to a perfectly absorbing sphere (Berg & Purcell 1977).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     N = _nonnegative_array(N, "N")
     s, a = _positive_array(s, "s"), _positive_array(a, "a")
     return scalar_or_array(N * s / (N * s + np.pi * a))
 
 
 def half_max_receptors(s, a):
-    """N½ = π a / s receptors capture half as much as a fully absorbing cell (Berg & Purcell 1977)."""
+    """N½ = π a / s receptors capture half as much as a fully absorbing cell (Berg & Purcell 1977).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     return scalar_or_array(np.pi * _positive_array(a, "a") / _positive_array(s, "s"))
 
 
 def receptor_coverage(N, s, a):
-    """Fraction of the cell surface the receptors cover, N π s² / (4π a²)."""
+    """Fraction of the cell surface the receptors cover, N π s² / (4π a²).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     N = _nonnegative_array(N, "N")
     s, a = _positive_array(s, "s"), _positive_array(a, "a")
     return scalar_or_array(N * s**2 / (4 * a**2))
