@@ -128,7 +128,8 @@ def estimate_alpha(x, t, *, rng: np.random.Generator, window: tuple[float, float
     boot = counts @ per_walker / W                                   # (n_boot, L)
     msd = per_walker.mean(axis=0)
     if np.any(msd <= 0):
-        raise ValueError("the MSD is zero at some time (no walker moved): α cannot be fitted there")
+        raise ValueError(f"the MSD is zero at elapsed time {elapsed[cols][msd <= 0][0]:g} (no walker moved): "
+                         "α cannot be fitted there")
     logt = np.log(elapsed[cols])
     A = np.column_stack([logt, np.ones_like(logt)])
     with np.errstate(divide="ignore"):

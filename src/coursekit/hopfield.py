@@ -28,10 +28,6 @@ __all__ = [
 ALPHA_C = 0.138   # Amit, Gutfreund & Sompolinsky (1985): retrieval states vanish above this load
 
 
-# ============================================================================================
-# Hopfield network
-# ============================================================================================
-
 @validate(P=Integer(1), N=Integer(1), rng=Rng())
 def random_patterns(P: int, N: int, *, rng) -> np.ndarray:
     """P unbiased random patterns of N units, ξᵢ^μ = ±1 with probability ½ each.

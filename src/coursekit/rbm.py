@@ -357,8 +357,10 @@ def stack_rbm(rbm1: RBM, X, training: RBMTraining, *, rng, n_hidden: int | None 
     return top
 
 
-def _bernoulli_logpmf(x, p):
-    return np.sum(x * np.log(np.clip(p, 1e-300, 1)) + (1 - x) * np.log(np.clip(1 - p, 1e-300, 1)), axis=-1)
+def _bernoulli_logpmf(x, a):
+    """log Πᵢ p(xᵢ) for independent units that are on with probability σ(aᵢ): log σ(a) = −softplus(−a) and
+    log(1 − σ(a)) = −softplus(a), accurate however improbable the state."""
+    return -np.sum(x * softplus(-a) + (1 - x) * softplus(a), axis=-1)
 
 
 @validate(n_samples=Integer(1), rng=Rng())
@@ -375,10 +377,11 @@ def dbn_bound(rbm1: RBM, rbm2: RBM, X, *, n_samples: int = 10, rng) -> float:
     X = np.atleast_2d(_check_visible(X, rbm1.n_visible))
     if rbm2.n_visible != rbm1.n_hidden:
         raise ValueError(f"rbm2 must have {rbm1.n_hidden} visible units (rbm1's hidden); got {rbm2.n_visible}")
-    q = hidden_probs(rbm1, X)                                            # (n, n_h)
+    a_h = X @ rbm1.W + rbm1.c                                            # q(h | v) = σ(a_h), (n, n_h)
+    q = sigmoid(a_h)
     H = (rng.random((n_samples,) + q.shape) < q).astype(float)           # (S, n, n_h)
-    log_q = _bernoulli_logpmf(H, q)
-    log_p_v_given_h = _bernoulli_logpmf(X, sigmoid(H @ rbm1.W.T + rbm1.b))
+    log_q = _bernoulli_logpmf(H, a_h)
+    log_p_v_given_h = _bernoulli_logpmf(X, H @ rbm1.W.T + rbm1.b)
     log_p_h = -free_energy(rbm2, H.reshape(-1, rbm1.n_hidden)).reshape(H.shape[:2]) - log_partition(rbm2)
     return float(np.mean(log_p_v_given_h + log_p_h - log_q))
 
