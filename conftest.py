@@ -1,4 +1,5 @@
-"""Notebook runs under nbval: instructor notebooks strict, student notebooks not; a 60 s budget each.
+"""Notebook runs under nbval: instructor notebooks strict, student notebooks not; a 60 s budget each;
+every notebook cell is a ``slow`` test, so that ``pytest -m "not slow"`` is a quick run.
 
 Lives at the top level because nbval collects ``notebooks/`` and ``_student/``, outside ``tests/``.
 """
@@ -11,6 +12,13 @@ import pytest
 
 NOTEBOOK_BUDGET_S = 60.0
 _durations: dict[str, float] = defaultdict(float)
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every cell of every notebook (nbval's items) slow."""
+    for item in items:
+        if Path(str(item.fspath)).suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.hookimpl(tryfirst=True)

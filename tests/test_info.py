@@ -50,7 +50,8 @@ def test_binary_symmetric_channel_capacity():
     assert info.bsc_capacity(0.11) == pytest.approx(0.500, abs=5e-4)
     assert info.bsc_capacity(0.5) == pytest.approx(0.0) and info.bsc_capacity(0.0) == pytest.approx(1.0)
     for p in (0.01, 0.11, 0.3):
-        C, px = info.blahut_arimoto(info.bsc(p))
+        cap = info.blahut_arimoto(info.bsc(p))
+        C, px = cap.C, cap.px
         assert C == pytest.approx(1 - info.binary_entropy(p), abs=1e-10)
         np.testing.assert_allclose(px, 0.5, atol=1e-6)
         best = minimize_scalar(lambda q: -info.channel_mutual_information([q, 1 - q], info.bsc(p)),
@@ -61,7 +62,8 @@ def test_binary_symmetric_channel_capacity():
 def test_blahut_arimoto_z_channel():
     # Z channel: 0 → 0 always, 1 → 0 with probability p. C = log2(1 + (1 − p) p^(p/(1−p))).
     p = 0.3
-    C, px = info.blahut_arimoto([[1.0, 0.0], [p, 1 - p]])
+    cap = info.blahut_arimoto([[1.0, 0.0], [p, 1 - p]])
+    C, px = cap.C, cap.px
     assert C == pytest.approx(np.log2(1 + (1 - p) * p ** (p / (1 - p))), abs=1e-10)
     assert C == pytest.approx(info.channel_mutual_information(px, [[1.0, 0.0], [p, 1 - p]]), abs=1e-10)
 
@@ -92,10 +94,10 @@ def test_letter_table_and_shannons_ladder():
     assert p.sum() == pytest.approx(1.0) and symbols[int(np.argmax(p))] == " "
     assert max(zip(p[:26], symbols[:26]))[1] == "e"
     with_space, letters = info.entropy_ladder(True), info.entropy_ladder(False)
-    assert with_space["F0"] == pytest.approx(np.log2(27)) and letters["F0"] == pytest.approx(np.log2(26))
+    assert with_space.F0 == pytest.approx(np.log2(27)) and letters.F0 == pytest.approx(np.log2(26))
     # Shannon (1951) Table I: F1 = 4.03 (27 symbols), 4.14 (26 letters); other tables agree to ~0.1 bit
-    assert with_space["F1"] == pytest.approx(4.03, abs=0.1) and letters["F1"] == pytest.approx(4.14, abs=0.1)
-    assert with_space["F1"] < with_space["F0"] and letters["F1"] < letters["F0"]
+    assert with_space.F1 == pytest.approx(4.03, abs=0.1) and letters.F1 == pytest.approx(4.14, abs=0.1)
+    assert with_space.F1 < with_space.F0 and letters.F1 < letters.F0
 
 
 def test_histogram_equalisation_maximises_output_entropy(rng):
@@ -117,7 +119,8 @@ def test_local_contrast_of_uniform_image_is_zero(rng):
 
 def test_golden_ratio_gain():
     F, H, Q, R = info.random_walk_model(1.0, 1.0)
-    K, P_pred, P = info.kalman_steady_state(F, H, Q, R)
+    ss = info.kalman_steady_state(F, H, Q, R)
+    K, P_pred, P = ss.K, ss.P_pred, ss.P
     assert K[0, 0] == pytest.approx(1 / PHI, rel=1e-12)     # 0.618…
     assert P_pred[0, 0] == pytest.approx(PHI, rel=1e-12)    # P⁻ solves P² − P − 1 = 0
     assert P[0, 0] == pytest.approx(1 / PHI, rel=1e-12)
@@ -147,7 +150,8 @@ def test_kalman_filter_agrees_with_kalman_step_and_batches(rng):
         xt, Pt = info.kalman_step(xt, Pt, z[t, 1], F, H, Q, R)
     np.testing.assert_allclose(xt, batch.x[-1, 1], atol=1e-10)
     np.testing.assert_allclose(Pt, batch.P[-1], atol=1e-10)
-    K_ss, P_pred_ss, _ = info.kalman_steady_state(F, H, Q, R)
+    ss = info.kalman_steady_state(F, H, Q, R)
+    K_ss, P_pred_ss = ss.K, ss.P_pred
     long = info.kalman_filter(np.zeros((300, 1)), F, H, Q, R, x0, P0)
     np.testing.assert_allclose(long.K[-1], K_ss, atol=1e-9)
     np.testing.assert_allclose(long.P_pred[-1], P_pred_ss, atol=1e-9)
@@ -157,10 +161,11 @@ def test_riccati_and_lqr_against_scipy(rng):
     A = np.array([[1.0, 0.1], [0.0, 1.0]])                  # a double integrator
     B = np.array([[0.005], [0.1]])
     Qc, Rc = np.diag([1.0, 0.1]), np.array([[0.01]])
-    P, iters = info.riccati_iteration(A, B, Qc, Rc)
+    P = info.riccati_iteration(A, B, Qc, Rc).P
     P_ref = solve_discrete_are(A, B, Qc, Rc)
     np.testing.assert_allclose(P, P_ref, rtol=1e-8)
-    K, P2 = info.lqr(A, B, Qc, Rc)
+    control = info.lqr(A, B, Qc, Rc)
+    K, P2 = control.K, control.P
     np.testing.assert_allclose(K, np.linalg.solve(Rc + B.T @ P_ref @ B, B.T @ P_ref @ A), rtol=1e-8)
     assert np.max(np.abs(np.linalg.eigvals(A - B @ K))) < 1     # the closed loop is stable
     # the optimal cost from x0 is x0ᵀ P x0
@@ -172,8 +177,10 @@ def test_riccati_and_lqr_against_scipy(rng):
 
 def test_duality_of_kalman_filter_and_lqr():
     F, H, Q, R = info.constant_velocity_model(dt=1.0, q=0.1, r=1.0)
-    K_kf, P_pred, _ = info.kalman_steady_state(F, H, Q, R)
-    K_lqr, P_lqr = info.lqr(F.T, H.T, Q, R)
+    ss = info.kalman_steady_state(F, H, Q, R)
+    K_kf, P_pred = ss.K, ss.P_pred
+    dual = info.lqr(F.T, H.T, Q, R)
+    K_lqr, P_lqr = dual.K, dual.P
     np.testing.assert_allclose(P_lqr, P_pred, rtol=1e-8)
     np.testing.assert_allclose(K_lqr, (F @ K_kf).T, rtol=1e-8)
 

@@ -1,5 +1,6 @@
-"""Tests for coursekit.nn: every layer and loss against central differences, the optimisers and the
-MLP against scikit-learn, and the interface contract later chapters build on.
+"""Tests for coursekit.nn: every layer and loss against central differences, the optimisers against
+the update rules of their papers, the MLP against scikit-learn, and the interface contract later
+chapters build on.
 
 Tolerances: central differences with h = 1e-6 have truncation error O(h²) ≈ 1e-12 and round-off
 ≈ ε·|f|/h ≈ 1e-10 relative, so a correct backward gives relative errors ≲ 1e-7; a bug gives O(1).
@@ -9,10 +10,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss
 from sklearn.neural_network import MLPClassifier
-from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from coursekit import nn
-from coursekit.datasets import digits, stratified_split
+from coursekit.backprop import backprop_gradient, layer_gradient_check, model_gradient_check
+from coursekit.datasets import digits, stratified_split, xor_data
 
 GRAD_TOL = 1e-7
 
@@ -23,7 +24,7 @@ GRAD_TOL = 1e-7
 def test_dense_backward_matches_finite_differences(rng, init):
     layer = nn.Dense(5, 3, rng=rng, init=init)
     layer.params["b"] = rng.normal(size=3)            # non-zero bias, so b enters the check
-    errors = nn.layer_gradient_check(layer, rng.normal(size=(4, 5)), rng=rng)
+    errors = layer_gradient_check(layer, rng.normal(size=(4, 5)), rng=rng)
     assert set(errors) == {"x", "W", "b"}
     assert max(errors.values()) < GRAD_TOL, errors
 
@@ -32,7 +33,7 @@ def test_dense_backward_matches_finite_differences(rng, init):
 def test_activation_backward_matches_finite_differences(rng, layer):
     x = rng.normal(size=(6, 4))
     x[np.abs(x) < 1e-3] = 0.5                          # keep ReLU's kink further than h away
-    errors = nn.layer_gradient_check(layer, x, rng=rng)
+    errors = layer_gradient_check(layer, x, rng=rng)
     assert errors["x"] < GRAD_TOL, errors
 
 
@@ -41,7 +42,7 @@ def test_flatten_round_trips_shape_and_gradient(rng):
     x = rng.normal(size=(3, 2, 4, 5))
     assert layer.forward(x).shape == (3, 40)
     assert layer.backward(np.ones((3, 40))).shape == x.shape
-    assert nn.layer_gradient_check(layer, x, rng=rng)["x"] < GRAD_TOL
+    assert layer_gradient_check(layer, x, rng=rng)["x"] < GRAD_TOL
 
 
 def test_activations_have_their_textbook_derivatives(rng):
@@ -114,33 +115,7 @@ def test_mlp_gradient_check(rng, loss):
     X = rng.normal(size=(9, 5))
     y = rng.integers(0, 3, size=9) if loss == "ce" else rng.normal(size=(9, 3))
     L = nn.SoftmaxCrossEntropy() if loss == "ce" else nn.MSE()
-    assert nn.gradient_check(model, L, X, y) < GRAD_TOL
-
-
-def test_finite_differences_need_two_forward_passes_per_parameter(rng):
-    """The O(P²) of finite differences: 2P forward passes (each O(P)) against backprop's one."""
-    model = nn.mlp([4, 5, 2], rng=rng, activation="tanh")
-    calls = []
-
-    def counting_loss(yp, yt):
-        calls.append(1)
-        return nn.MSE()(yp, yt)
-
-    X, y = rng.normal(size=(3, 4)), rng.normal(size=(3, 2))
-    nn.numerical_gradient(model, counting_loss, X, y)
-    assert len(calls) == 2 * nn.count_parameters(model) == 2 * (4 * 5 + 5 + 5 * 2 + 2)
-    calls.clear()
-    nn.backprop_gradient(model, counting_loss, X, y)
-    assert len(calls) == 1
-
-
-def test_numerical_gradient_restores_parameters(rng):
-    model = nn.mlp([3, 4, 2], rng=rng)
-    before = nn.get_flat_params(model)
-    nn.numerical_gradient(model, nn.MSE(), rng.normal(size=(2, 3)), rng.normal(size=(2, 2)))
-    np.testing.assert_array_equal(nn.get_flat_params(model), before)
-    nn.set_flat_params(model, before * 2)
-    np.testing.assert_array_equal(nn.get_flat_params(model), before * 2)
+    assert model_gradient_check(model, L, X, y) < GRAD_TOL
 
 
 def test_forward_equals_sklearn_mlp_with_the_same_weights(rng):
@@ -175,7 +150,7 @@ def test_mlp_learns_digits(rng):
 
 
 def test_xor_is_learned_with_hidden_units(rng):
-    X, y = nn.xor_data()
+    X, y = xor_data()
     model = nn.Sequential([nn.Dense(2, 8, rng=rng, init="xavier"), nn.Tanh(), nn.Dense(8, 1, rng=rng,
                                                                                        init="xavier"), nn.Sigmoid()])
     nn.train(model, nn.MSE(), nn.SGD(model.parameters(), eta=0.5, momentum=0.9), X, y, epochs=2000,
@@ -185,35 +160,52 @@ def test_xor_is_learned_with_hidden_units(rng):
 
 # ---------------------------------------------------------------- optimisers
 
-def test_sgd_momentum_matches_sklearn(rng):
+def _random_gradients(model, rng):
+    """Fill every gradient with fresh random numbers; return copies of them."""
+    grads = []
+    for _, g in model.parameters():
+        g[...] = rng.normal(size=g.shape)
+        grads.append(g.copy())
+    return grads
+
+
+def test_sgd_momentum_follows_rumelhart_eq_9(rng):
+    """Δw(t) = −η ∂E/∂w(t) + α Δw(t−1), w ← w + Δw(t), written out entry by entry."""
     model = nn.mlp([3, 4, 2], rng=rng)
-    params = [p.copy() for p, _ in model.parameters()]
+    w = [p.copy() for p, _ in model.parameters()]
+    dw = [np.zeros_like(p) for p in w]
     opt = nn.SGD(model.parameters(), eta=0.05, momentum=0.9)
-    ref = SGDOptimizer(params, learning_rate_init=0.05, momentum=0.9, nesterov=False)
     for _ in range(5):
-        grads = [rng.normal(size=p.shape) for p in params]
-        for (_, g), new in zip(model.parameters(), grads):
-            g[...] = new
+        grads = _random_gradients(model, rng)
         opt.step()
-        ref.update_params(params, grads)
-    for (p, _), q in zip(model.parameters(), params):
-        np.testing.assert_allclose(p, q, rtol=1e-12)
+        for p, d, g in zip(w, dw, grads):
+            for i in np.ndindex(p.shape):
+                d[i] = -0.05 * g[i] + 0.9 * d[i]
+                p[i] = p[i] + d[i]
+    for (p, _), q in zip(model.parameters(), w):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-15)
 
 
-def test_adam_matches_sklearn(rng):
-    """scikit-learn adds ε to √v without the bias correction (Kingma & Ba's "efficient" form), we
-    follow their Algorithm 1 exactly; with ε → 0 the two coincide."""
+def test_adam_follows_kingma_and_ba_algorithm_1(rng):
+    """Algorithm 1 of Kingma & Ba (2015) written out entry by entry: m ← β₁m + (1−β₁)g,
+    v ← β₂v + (1−β₂)g², m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), w ← w − η m̂/(√v̂ + ε). Ours folds the bias
+    corrections into the step size and ε; the two agree to rounding."""
     model = nn.mlp([3, 4, 2], rng=rng)
-    params = [p.copy() for p, _ in model.parameters()]
-    opt = nn.Adam(model.parameters(), eta=0.01, eps=1e-30)
-    ref = AdamOptimizer(params, learning_rate_init=0.01, epsilon=1e-30)
-    for _ in range(5):
-        grads = [rng.normal(size=p.shape) for p in params]
-        for (_, g), new in zip(model.parameters(), grads):
-            g[...] = new
+    eta, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    w = [p.copy() for p, _ in model.parameters()]
+    m = [np.zeros_like(p) for p in w]
+    v = [np.zeros_like(p) for p in w]
+    opt = nn.Adam(model.parameters(), eta=eta, beta1=b1, beta2=b2, eps=eps)
+    for t in range(1, 6):
+        grads = _random_gradients(model, rng)
         opt.step()
-        ref.update_params(params, grads)
-    for (p, _), q in zip(model.parameters(), params):
+        for p, mm, vv, g in zip(w, m, v, grads):
+            for i in np.ndindex(p.shape):
+                mm[i] = b1 * mm[i] + (1 - b1) * g[i]
+                vv[i] = b2 * vv[i] + (1 - b2) * g[i] ** 2
+                m_hat, v_hat = mm[i] / (1 - b1**t), vv[i] / (1 - b2**t)
+                p[i] = p[i] - eta * m_hat / (np.sqrt(v_hat) + eps)
+    for (p, _), q in zip(model.parameters(), w):
         np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-14)
 
 
@@ -256,7 +248,7 @@ class Scale(nn.Layer):
 
 def test_subclassed_layer_works_with_sequential_optimiser_and_train(rng):
     model = nn.Sequential([Scale(3), nn.Dense(3, 1, rng=rng)])
-    assert nn.layer_gradient_check(Scale(3), rng.normal(size=(4, 3)), rng=rng)["a"] < GRAD_TOL
+    assert layer_gradient_check(Scale(3), rng.normal(size=(4, 3)), rng=rng)["a"] < GRAD_TOL
     X = rng.normal(size=(50, 3))
     y = X @ np.array([1.0, -2.0, 0.5])
     opt = nn.SGD(model.parameters(), eta=0.1, momentum=0.5)
@@ -284,13 +276,13 @@ def test_grads_and_params_assignment_keeps_optimiser_references(rng):
 def test_backward_overwrites_gradients(rng):
     model = nn.mlp([3, 4, 2], rng=rng)
     X, y = rng.normal(size=(5, 3)), rng.integers(0, 2, size=5)
-    g1 = nn.backprop_gradient(model, nn.SoftmaxCrossEntropy(), X, y)
-    g2 = nn.backprop_gradient(model, nn.SoftmaxCrossEntropy(), X, y)
+    g1 = backprop_gradient(model, nn.SoftmaxCrossEntropy(), X, y)
+    g2 = backprop_gradient(model, nn.SoftmaxCrossEntropy(), X, y)
     np.testing.assert_array_equal(g1, g2)            # not accumulated
 
 
 def test_train_is_reproducible_and_stops_early(rng):
-    X, y = nn.xor_data()
+    X, y = xor_data()
 
     def run(seed, **kw):
         r = np.random.default_rng(seed)
@@ -306,114 +298,61 @@ def test_train_is_reproducible_and_stops_early(rng):
     assert h1.val_loss == [] and h1.val_accuracy == []
 
 
-def test_train_progress_bar_runs(rng, capsys):
-    X, y = nn.xor_data()
+def test_train_progress_bar_shows_the_epochs_and_the_loss(rng, capsys, monkeypatch):
+    """progress=True draws a tqdm bar over the epochs that shows the latest loss and is removed at the
+    end; progress=False draws nothing."""
+    X, y = xor_data()
     model = nn.mlp([2, 3, 2], rng=rng)
+    hist = nn.train(model, nn.SoftmaxCrossEntropy(), nn.SGD(model.parameters()), X, y, epochs=3, batch_size=4,
+                    rng=rng, progress=True)
+    err = capsys.readouterr().err
+    assert hist.epochs == 3 and "epochs:" in err and "0/3" in err
+    assert err.endswith("\r")                              # leave=False: the bar is cleared when done
+
+    import tqdm.auto
+    bars = []
+
+    class Recording(tqdm.auto.tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.postfixes = []
+            bars.append(self)
+
+        def set_postfix(self, ordered_dict=None, refresh=True, **kwargs):
+            self.postfixes.append(dict(ordered_dict))
+            super().set_postfix(ordered_dict, refresh=refresh, **kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
+    hist = nn.train(model, nn.SoftmaxCrossEntropy(), nn.SGD(model.parameters()), X, y, epochs=3, batch_size=4,
+                    rng=rng, progress=True)
+    assert [p["loss"] for p in bars[0].postfixes] == [f"{v:.4g}" for v in hist.loss]
+    capsys.readouterr()
     nn.train(model, nn.SoftmaxCrossEntropy(), nn.SGD(model.parameters()), X, y, epochs=3, batch_size=4,
-             rng=rng, progress=True)
+             rng=rng, progress=False)
+    assert capsys.readouterr().err == "" and len(bars) == 2 and bars[1].disable
 
 
 def test_train_and_layers_validate_inputs(rng):
     model = nn.mlp([2, 2], rng=rng)
-    X, y = nn.xor_data()
+    X, y = xor_data()
     opt = nn.SGD(model.parameters())
     L = nn.SoftmaxCrossEntropy()
-    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
-        nn.train(model, L, opt, X, y, epochs=1, batch_size=2, rng=0)
+    with pytest.raises(TypeError, match=r"rng must be a seed \(an int >= 0\) or a numpy.random.Generator"):
+        nn.train(model, L, opt, X, y, epochs=1, batch_size=2, rng="seven")
     with pytest.raises(ValueError, match="same number of rows"):
         nn.train(model, L, opt, X, y[:3], epochs=1, batch_size=2, rng=rng)
     with pytest.raises(ValueError, match="epochs must be >= 1"):
         nn.train(model, L, opt, X, y, epochs=0, batch_size=2, rng=rng)
-    with pytest.raises(ValueError, match="give both X_val and y_val"):
+    with pytest.raises(ValueError, match="give both X_val and y_val, or neither; got X_val=an array and y_val=None"):
         nn.train(model, L, opt, X, y, epochs=1, batch_size=2, rng=rng, X_val=X)
     with pytest.raises(ValueError, match=r"expects x of shape \(batch, 2\)"):
         model.forward(np.zeros((3, 5)))
-    with pytest.raises(ValueError, match="init must be"):
+    with pytest.raises(ValueError, match="init must be one of 'he', 'xavier' or 'uniform'; got 'glorot'"):
         nn.Dense(2, 2, rng=rng, init="glorot")
+    with pytest.raises(TypeError, match="optimizer must be a coursekit.nn optimizer"):
+        nn.train(model, L, "adam", X, y, epochs=1, batch_size=2, rng=rng)
     with pytest.raises(TypeError, match=r"layers\[1\] must be a coursekit.nn.Layer"):
         nn.Sequential([nn.ReLU(), "relu"])
-
-
-# ---------------------------------------------------------------- the symmetry task of Rumelhart et al.
-
-def test_symmetry_data():
-    X, y = nn.symmetry_data()
-    assert X.shape == (64, 6) and len(np.unique(X, axis=0)) == 64
-    assert y.sum() == 8                                  # a palindrome is fixed by its first half: 2³
-    np.testing.assert_array_equal(y[[0, 63, 0b100001, 0b110011]], 1)
-    assert y[0b100000] == 0
-
-
-def test_paper_solution_solves_symmetry_and_has_ratios_1_2_4():
-    """The structure of Rumelhart et al.'s Fig. 1: antisymmetric 1:2:4 input weights make the net
-    input exactly 0 for every symmetric vector and at least 1 (in units of the smallest weight) for
-    every other, so two opposite hidden units and an output that fires when both are off solve it."""
-    X, y = nn.symmetry_data()
-    w = 3.6 * np.array([4.0, -1.0, 2.0, -2.0, 1.0, -4.0])          # the paper's pattern, in some order
-    net = nn.Sequential([nn.Dense(6, 2, rng=np.random.default_rng(0)), nn.Sigmoid(),
-                         nn.Dense(2, 1, rng=np.random.default_rng(0)), nn.Sigmoid()])
-    net[0].params["W"] = np.stack([w, -w], axis=1)
-    net[0].params["b"] = [-1.8, -1.8]
-    net[2].params["W"] = [[-20.0], [-20.0]]
-    net[2].params["b"] = [10.0]
-    assert nn.symmetry_converged(net, X, y, tol=0.1)
-    s = nn.symmetry_ratios(net[0].params["W"])
-    np.testing.assert_allclose(s["antisymmetry"], 0.0)
-    np.testing.assert_allclose(s["ratios"], [[1, 2, 4], [1, 2, 4]])
-    # and the net input is zero on symmetric patterns, nonzero on all others
-    h = X @ (w / 3.6)                                               # integer weights: exact sums
-    assert np.all(h[y == 1] == 0) and np.all(np.abs(h[y == 0]) >= 1)
-
-
-# ---------------------------------------------------------------- many small networks side by side
-
-def test_grouped_dense_equals_separate_dense_layers(rng):
-    layer = nn.GroupedDense(3, 4, 2, rng=rng, init="uniform")
-    x = rng.normal(size=(5, 12))
-    y = layer.forward(x)
-    for g in range(3):
-        np.testing.assert_allclose(y[:, 2 * g:2 * g + 2],
-                                   x[:, 4 * g:4 * g + 4] @ layer.params["W"][g] + layer.params["b"][g], rtol=1e-12)
-    errors = nn.layer_gradient_check(layer, x, rng=rng)
-    assert max(errors.values()) < GRAD_TOL, errors
-
-
-def test_parallel_networks_get_exactly_their_own_gradients(rng):
-    """The construction inside sweeps_to_learn: K nets as one model, with the summed loss."""
-    K, H = 3, 2
-    X, y = nn.xor_data()
-    Y = np.repeat(y[:, None].astype(float), K, axis=1)
-    big = nn.Sequential([nn.Dense(2, K * H, rng=rng, init="uniform"), nn.Sigmoid(),
-                         nn.GroupedDense(K, H, 1, rng=rng, init="uniform"), nn.Sigmoid()])
-    g_big = nn.backprop_gradient(big, nn.MSE("sum"), X, Y)
-    W1, b1 = big[0].params["W"].reshape(2, K, H), big[0].params["b"].reshape(K, H)
-    for k in range(K):
-        r = np.random.default_rng(0)
-        net = nn.Sequential([nn.Dense(2, H, rng=r), nn.Sigmoid(), nn.Dense(H, 1, rng=r), nn.Sigmoid()])
-        net[0].params["W"], net[0].params["b"] = W1[:, k], b1[k]
-        net[2].params["W"], net[2].params["b"] = big[2].params["W"][k], big[2].params["b"][k]
-        nn.backprop_gradient(net, nn.MSE("sum"), X, y)
-        np.testing.assert_allclose(net[0].grads["W"], big[0].grads["W"].reshape(2, K, H)[:, k], rtol=1e-12)
-        np.testing.assert_allclose(net[0].grads["b"], big[0].grads["b"].reshape(K, H)[k], rtol=1e-12)
-        np.testing.assert_allclose(net[2].grads["W"], big[2].grads["W"][k], rtol=1e-12)
-        np.testing.assert_allclose(net[2].grads["b"], big[2].grads["b"][k], rtol=1e-12)
-    assert g_big.size == K * (2 * H + H + H + 1)
-
-
-def test_sweeps_to_learn_xor(rng):
-    X, y = nn.xor_data()
-    runs = nn.sweeps_to_learn(X, y, n_nets=8, n_hidden=2, rng=rng, eta=0.5, momentum=0.9, max_sweeps=3000)
-    assert runs.converged.sum() >= 4                 # XOR 2-2-1 has local minima, but most starts learn
-    for k in np.flatnonzero(runs.converged):
-        assert 1 <= runs.sweeps[k] <= runs.loss.shape[1]
-        out = runs.network(k).forward(X).ravel()
-        assert np.all(np.abs(out - y) < runs.tol)    # still learned at the end
-    assert runs.median_sweeps() == np.median(np.where(runs.converged, runs.sweeps, np.inf))
-
-
-def test_median_sweeps_is_nan_when_most_runs_fail():
-    runs = nn.ParallelRuns(np.array([-1, -1, 5]), *[np.zeros(1)] * 5, tol=0.1, max_sweeps=10)
-    assert np.isnan(runs.median_sweeps())
 
 
 # ---------------------------------------------------------------- the exercise checks
@@ -429,7 +368,7 @@ def test_checks_accept_correct_answers_and_explain_wrong_ones():
                                (nn.Dense(*W.shape, rng=np.random.default_rng(0)), nn.Sigmoid())])
         for dense, W, b in zip(model.layers[::2], weights, biases):
             dense.params["W"], dense.params["b"] = W, b
-        nn.backprop_gradient(model, nn.MSE(), X, Y)
+        backprop_gradient(model, nn.MSE(), X, Y)
         return [d.grads["W"] for d in model.layers[::2]], [d.grads["b"] for d in model.layers[::2]]
 
     def backprop_no_sigma_prime(weights, biases, X, Y):      # forgets σ' in BP1

@@ -46,14 +46,14 @@ def test_newton_raphson_doubles_digits_on_sqrt2():
     res = optim.newton_raphson(lambda x: x**2 - 2, lambda x: 2 * x, x0=1.0)
     assert res.converged and res.root == pytest.approx(np.sqrt(2), abs=4e-16)
     assert res.iterations <= 6
-    e = np.abs(res.history - np.sqrt(2))[:4]          # 1, 1.5, 1.4167, 1.41422: before roundoff
+    e = np.abs(res.iterates - np.sqrt(2))[:4]          # 1, 1.5, 1.4167, 1.41422: before roundoff
     # quadratic convergence: e_{k+1} = e_k^2 / (2 x_k) exactly for x^2 - 2
-    np.testing.assert_allclose(e[1:], e[:-1] ** 2 / (2 * res.history[:3]), rtol=1e-9)
+    np.testing.assert_allclose(e[1:], e[:-1] ** 2 / (2 * res.iterates[:3]), rtol=1e-9)
 
 
 def test_newton_minimises_a_quadratic_in_one_step():
     res = optim.newton_raphson(lambda x: 2 * x + 2, lambda x: 2.0, x0=5.0)
-    assert res.history[1] == -1.0
+    assert res.iterates[1] == -1.0
 
 
 def test_bad_inputs_are_named():

@@ -9,6 +9,7 @@ from scipy.optimize import minimize
 from sklearn.linear_model import Perceptron
 
 from coursekit import perceptron as pc
+from coursekit.datasets import xor_data
 
 
 def test_train_matches_sklearn_perceptron_exactly(rng):
@@ -60,7 +61,7 @@ def test_path_records_every_update(rng):
 
 
 def test_xor_never_converges_and_is_not_separable():
-    X, y = pc.xor_data()
+    X, y = xor_data(labels="signed")
     fit = pc.train(X, y, bias=True, max_epochs=500)
     assert not fit.converged
     assert np.all(fit.mistakes_per_epoch >= 1)
@@ -71,7 +72,7 @@ def test_xor_never_converges_and_is_not_separable():
 
 
 def test_and_is_separable_and_learned():
-    X, _ = pc.xor_data()
+    X, _ = xor_data(labels="signed")
     y = np.array([-1.0, -1.0, -1.0, 1.0])
     assert pc.is_separable(X, y, bias=True)
     fit = pc.train(X, y, bias=True)
@@ -81,7 +82,8 @@ def test_and_is_separable_and_learned():
 def test_max_margin_matches_quadratic_program(rng):
     """γ* = 1/‖w‖ for the smallest w with yᵢ w·xᵢ ≥ 1 (hard-margin SVM through the origin)."""
     X, y, _ = pc.separable_data(30, 3, rng=rng, margin=0.1)
-    gamma, u = pc.max_margin(X, y)
+    best = pc.max_margin(X, y)
+    gamma, u = best.gamma, best.u
     Z = X * y[:, None]
     res = minimize(lambda w: 0.5 * w @ w, x0=np.ones(3) * 0, jac=lambda w: w, method="SLSQP",
                    constraints=[{"type": "ineq", "fun": lambda w: Z @ w - 1, "jac": lambda w: Z}],
@@ -93,8 +95,8 @@ def test_max_margin_matches_quadratic_program(rng):
 
 
 def test_max_margin_of_non_separable_data_is_not_positive():
-    X, y = pc.xor_data()
-    gamma, _ = pc.max_margin(X, y, bias=True)
+    X, y = xor_data(labels="signed")
+    gamma = pc.max_margin(X, y, bias=True).gamma
     assert gamma <= 1e-9
     assert pc.mistake_bound(X, y, bias=True) == float("inf")
 
@@ -137,8 +139,10 @@ def test_validation_messages(rng):
         pc.train(X, y[:-1])
     with pytest.raises(ValueError, match="eta must be > 0"):
         pc.train(X, y, eta=0.0)
-    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
-        pc.separable_data(10, 2, rng=1)
+    with pytest.raises(TypeError, match="rng must be a seed"):
+        pc.separable_data(10, 2, rng="one")
+    with pytest.raises(ValueError, match="N must be >= 1; got 0"):
+        pc.cover_fraction(4, 0)
     with pytest.raises(ValueError, match="X must be 3-D"):
         pc.train_many(X, y)
 

@@ -28,7 +28,8 @@ def test_figure_3_2_random_policy_values():
     env = rl.GridWorld()
     v = rl.solve_bellman(env.P, env.R, rl.random_policy(env), gamma=0.9)
     np.testing.assert_allclose(v.reshape(5, 5), FIG_3_2, atol=0.05 + 1e-12)
-    v_iter, sweeps = rl.policy_evaluation(env, rl.random_policy(env), gamma=0.9, theta=1e-12)
+    evaluation = rl.policy_evaluation(env, rl.random_policy(env), gamma=0.9, theta=1e-12)
+    v_iter, sweeps = evaluation.v, evaluation.sweeps
     np.testing.assert_allclose(v_iter, v, atol=1e-10)       # the sweep's error shrinks by γ per sweep
     assert sweeps < 400
 
@@ -42,7 +43,8 @@ def test_bellman_equation_holds_at_v_pi(rng):
 
 def test_figure_3_5_optimal_values_and_policy():
     env = rl.GridWorld()
-    v_star, pi_star, _ = rl.value_iteration(env, gamma=0.9, theta=1e-12)
+    optimal = rl.value_iteration(env, gamma=0.9, theta=1e-12)
+    v_star, pi_star = optimal.v, optimal.pi
     np.testing.assert_allclose(v_star.reshape(5, 5), FIG_3_5, atol=0.05 + 1e-12)
     # v* is the value of the greedy policy, and no policy beats it
     np.testing.assert_allclose(rl.solve_bellman(env.P, env.R, pi_star, 0.9), v_star, atol=1e-8)
@@ -63,7 +65,7 @@ def test_figure_4_1_iterative_policy_evaluation():
             assert v[1] == pytest.approx(-1.75) and v[5] == pytest.approx(-2.0)
     v_inf = rl.solve_bellman(env.P, env.R, pi, 1.0, terminal=env.terminal)
     np.testing.assert_allclose(v_inf.reshape(4, 4), FIG_4_1["inf"], atol=1e-9)   # integers exactly
-    v_iter, _ = rl.policy_evaluation(env, pi, 1.0, theta=1e-11)
+    v_iter = rl.policy_evaluation(env, pi, 1.0, theta=1e-11).v
     np.testing.assert_allclose(v_iter, v_inf, atol=1e-8)
 
 
@@ -75,7 +77,7 @@ def test_cliff_walking_dynamics_and_optimal_path():
     assert (s2, r, terminated, truncated) == (36, -100.0, False, False)
     s2, r, *_ = env.step(0)                                 # up
     assert (s2, r) == (24, -1.0)
-    v_star, pi_star, _ = rl.value_iteration(env, gamma=1.0)
+    v_star = rl.value_iteration(env, gamma=1.0).v
     assert v_star[env.start] == pytest.approx(-13)
     Q = rl.q_from_v(env, v_star, 1.0)
     path = rl.greedy_path(env, Q)
@@ -106,7 +108,7 @@ def test_epsilon_greedy_frequencies(rng):
     freq = np.bincount(a, minlength=4) / a.size
     expected = np.array([0.05, 0.45, 0.05, 0.45])           # ε/4 each, plus (1 − ε) split over the tie
     np.testing.assert_allclose(freq, expected, atol=5 * np.sqrt(0.25 / a.size))
-    assert set(rl.epsilon_greedy(np.tile(Q_s, (100, 1)), 0.0, rng)) <= {1, 3}
+    assert set(rl.epsilon_greedy(np.tile(Q_s, (100, 1)), 0.0, rng=rng)) <= {1, 3}
 
 
 def test_update_rules_by_hand():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from coursekit import nn, rnn
+from coursekit.backprop import layer_gradient_check, model_gradient_check
 
 
 # ---------------------------------------------------------------- gradients
@@ -17,7 +18,7 @@ from coursekit import nn, rnn
 ], ids=["rnn-tanh-seq", "rnn-sigmoid-last", "lstm-seq", "lstm-last", "time-distributed"])
 def test_bptt_matches_finite_differences(rng, make):
     layer = make(rng)
-    errors = nn.layer_gradient_check(layer, rng.normal(size=(3, 7, 3)), rng=rng)
+    errors = layer_gradient_check(layer, rng.normal(size=(3, 7, 3)), rng=rng)
     # central differences with h = 1e-6 are accurate to ~1e-9 here; a wrong term gives O(1)
     assert max(errors.values()) < 1e-7, errors
 
@@ -25,7 +26,7 @@ def test_bptt_matches_finite_differences(rng, make):
 def test_whole_recurrent_model_gradient(rng):
     model = nn.Sequential([rnn.LSTM(2, 4, rng=rng), rnn.TimeDistributed(nn.Dense(4, 1, rng=rng)), nn.Sigmoid()])
     X, Y = rnn.next_step_windows(rnn.temporal_xor(5, rng=rng), T=6)
-    assert nn.gradient_check(model, nn.MSE(), np.concatenate([X, X], axis=2), Y) < 1e-7
+    assert model_gradient_check(model, nn.MSE(), np.concatenate([X, X], axis=2), Y) < 1e-7
 
 
 # ---------------------------------------------------------------- forward passes, analytically
@@ -216,8 +217,8 @@ def test_bad_input_is_named(rng):
         layer.backward(np.zeros((4, 3)))
     with pytest.raises(ValueError, match="activation"):
         rnn.RNN(2, 3, rng=rng, activation="relu")
-    with pytest.raises(TypeError, match="rng"):
-        rnn.RNN(2, 3, rng=1)
+    with pytest.raises(TypeError, match="rng must be a seed"):
+        rnn.RNN(2, 3, rng=1.5)
     with pytest.raises(ValueError, match="longer than T"):
         rnn.next_step_windows(np.zeros(5), T=5)
     with pytest.raises(TypeError, match="layer"):

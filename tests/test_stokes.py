@@ -5,12 +5,14 @@ Stokes flow, RFT's closed forms, renewal–reward for the random walks. Sampling
 standard errors computed from the same samples.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import constants, integrate, stats
 
 from coursekit import stokes
-from coursekit.diffusion import stokes_einstein_D
+from coursekit.diffusion import msd_ensemble, msd_stderr, stokes_einstein_D
 
 
 # --------------------------------------------------------------------------------------------
@@ -18,15 +20,18 @@ from coursekit.diffusion import stokes_einstein_D
 # --------------------------------------------------------------------------------------------
 
 def test_reynolds_number_of_purcells_bacterium():
-    # a = 1 µm, v = 30 µm/s in water (ν = 1e-2 cm²/s): Re = 3e-5, inside Purcell's 1e-4 … 1e-5
-    assert stokes.reynolds_number(1e-6, 30e-6) == pytest.approx(3e-5, rel=1e-12)
-    np.testing.assert_allclose(stokes.reynolds_number([1.0, 2.0], [1.0, 1.0]), [1e6, 2e6])
+    # a = 1 µm, v = 30 µm/s in water (Purcell's ν = 1e-2 cm²/s): Re = 3e-5, inside his 1e-4 … 1e-5
+    assert stokes.reynolds_number(1e-6, 30e-6, 1e3, 1e-3) == pytest.approx(3e-5, rel=1e-12)
+    # by default, water at 20 °C from coursekit.constants: η = 1.0016 mPa·s
+    assert stokes.reynolds_number(1e-6, 30e-6) == pytest.approx(3e-5 / 1.0016, rel=1e-12)
+    np.testing.assert_allclose(stokes.reynolds_number([1.0, 2.0], [1.0, 1.0], 1e3, 1e-3), [1e6, 2e6])
 
 
 def test_coasting_matches_newtons_law_integrated_numerically():
     a, v0, rho, eta = 1e-6, 30e-6, 1000.0, 1e-3
     m = 4 / 3 * np.pi * a**3 * rho
-    tau, d = stokes.coasting(a, v0, rho, eta)
+    coast = stokes.coasting(a, v0, rho, eta)
+    tau, d = coast.tau, coast.distance
     sol = integrate.solve_ivp(lambda t, y: [y[1], -stokes.stokes_drag(a, y[1], eta) / m],
                               (0, 40 * tau), [0.0, v0], rtol=1e-11, atol=[1e-25, 1e-20])
     assert sol.y[0, -1] == pytest.approx(d, rel=1e-8)            # e^-40 of the distance is left
@@ -38,11 +43,11 @@ def test_coasting_matches_newtons_law_integrated_numerically():
 def test_stokes_drag_and_stokes_einstein_give_kT():
     # the Einstein relation D · (6πηa) = k_B T ties this week's drag to week 9's diffusion
     a, eta, T = 0.5e-6, 1.0e-3, 293.15
-    assert stokes.stokes_drag(a, 1.0, eta) * stokes_einstein_D(T, eta, a) == pytest.approx(constants.k * T)
+    assert stokes.stokes_drag(a, 1.0, eta) * stokes_einstein_D(a, T, eta) == pytest.approx(constants.k * T)
 
 
 def test_peclet_number_and_bad_input():
-    assert stokes.peclet_number(30e-6, 1e-6, 1e-9) == pytest.approx(0.03)
+    assert stokes.peclet_number(1e-6, 30e-6, 1e-9) == pytest.approx(0.03)
     with pytest.raises(ValueError, match="D must be > 0"):
         stokes.peclet_number(1.0, 1.0, 0.0)
     with pytest.raises(ValueError, match="L must be > 0"):
@@ -183,8 +188,8 @@ def test_helix_propulsion_matrix_matches_direct_rft_quadrature():
 def test_helix_needs_drag_anisotropy_and_reverses_with_the_motor():
     iso = stokes.helix_propulsion(0.2, 2.5, 7.0, 1.0, 1.0)
     assert iso[0, 1] == 0.0
-    assert stokes.helix_swimmer(600.0, xi=(1e-3, 1e-3)).U == pytest.approx(0.0, abs=1e-18)
-    f, b = stokes.helix_swimmer(600.0), stokes.helix_swimmer(-600.0)
+    assert stokes.helix_swimmer(motor_rate=600.0, xi=(1e-3, 1e-3)).U == pytest.approx(0.0, abs=1e-18)
+    f, b = stokes.helix_swimmer(motor_rate=600.0), stokes.helix_swimmer(motor_rate=-600.0)
     assert abs(f.U) > 1e-6
     assert b.U == pytest.approx(-f.U) and b.omega_head == pytest.approx(-f.omega_head)
     assert f.omega_helix - f.omega_head == pytest.approx(600.0)
@@ -197,14 +202,14 @@ def test_helix_needs_drag_anisotropy_and_reverses_with_the_motor():
 # --------------------------------------------------------------------------------------------
 
 def test_turn_angles_follow_their_density(rng):
-    c = stokes.turn_cosines(20000, rng, mean_cos=1 / 3)
+    c = stokes.turn_cosines(20000, mean_cos=1 / 3, rng=rng)
     # p(c) = (1 + c)/2 → CDF (1 + c)²/4
     assert stats.kstest(c, lambda x: (1 + x) ** 2 / 4).pvalue > 1e-3
     theta = np.arccos(c)
     se = theta.std() / np.sqrt(c.size)
     assert abs(theta.mean() - stokes.mean_turn_angle(1 / 3)) < 4 * se
     assert np.degrees(stokes.mean_turn_angle(1 / 3)) == pytest.approx(67.5)
-    c0 = stokes.turn_cosines(20000, rng, mean_cos=0.0)
+    c0 = stokes.turn_cosines(20000, mean_cos=0.0, rng=rng)
     assert stats.kstest(c0, "uniform", args=(-1, 2)).pvalue > 1e-3
 
 
@@ -212,7 +217,7 @@ def test_turn_rotates_by_the_requested_angle(rng):
     e = rng.normal(size=(5000, 3))
     e /= np.linalg.norm(e, axis=1, keepdims=True)
     c = rng.uniform(-1, 1, 5000)
-    new = stokes.turn(e, c, rng)
+    new = stokes.turn(e, c, rng=rng)
     np.testing.assert_allclose(np.linalg.norm(new, axis=1), 1, atol=1e-12)
     np.testing.assert_allclose(np.sum(new * e, axis=1), c, atol=1e-12)
     # the azimuth is uniform, so the component perpendicular to e averages to zero
@@ -222,8 +227,8 @@ def test_turn_rotates_by_the_requested_angle(rng):
 
 def test_msd_with_instant_tumbles_is_the_persistent_walk(rng):
     v, tau, a = 14.2, 0.86, 1 / 3
-    r = stokes.run_and_tumble(3000, 20.0, rng, v=v, tau_run=tau, tau_tumble=0.0, mean_cos=a, n_samples=21)
-    msd, se = stokes.ensemble_msd(r.positions)
+    r = stokes.run_and_tumble(3000, 20.0, rng=rng, v=v, tau_run=tau, tau_tumble=0.0, mean_cos=a, n_samples=21)
+    msd, se = msd_ensemble(r.positions), msd_stderr(r.positions)
     theory = stokes.persistent_msd(r.t, v, tau, a)
     assert np.all(np.abs(msd[1:] - theory[1:]) < 4 * se[1:])
     # the ballistic start: ⟨r²⟩ = v²t² before the first tumble
@@ -232,7 +237,7 @@ def test_msd_with_instant_tumbles_is_the_persistent_walk(rng):
 
 def test_effective_diffusion_with_tumbles_matches_simulation(rng):
     v, tau, tt, a = 14.2, 0.86, 0.14, 1 / 3
-    r = stokes.run_and_tumble(3000, 40.0, rng, v=v, tau_run=tau, tau_tumble=tt, mean_cos=a, n_samples=3)
+    r = stokes.run_and_tumble(3000, 40.0, rng=rng, v=v, tau_run=tau, tau_tumble=tt, mean_cos=a, n_samples=3)
     sq = np.sum(r.positions**2, axis=-1)
     slopes = (sq[:, 2] - sq[:, 1]) / (6 * (r.t[2] - r.t[1]))   # from t = 20 s ≫ τ/(1 − α) to 40 s
     D = stokes.effective_diffusion(v, tau, a, tt)
@@ -242,7 +247,7 @@ def test_effective_diffusion_with_tumbles_matches_simulation(rng):
 
 
 def test_run_statistics_are_berg_and_browns(rng):
-    r = stokes.run_and_tumble(2000, 20.0, rng, beta=1.0)
+    r = stokes.run_and_tumble(2000, 20.0, rng=rng, beta=1.0)
     up = r.run_cos_gradient > 0
     # runs up the gradient last τ(1 + β e_z): on average τ(1 + β/2); runs down last τ
     for sel, mean in ((up, 0.86 * 1.5), (~up, 0.86)):
@@ -254,23 +259,25 @@ def test_run_statistics_are_berg_and_browns(rng):
 
 def test_chemotactic_drift_matches_renewal_reward(rng):
     v, tau, tt, beta = 14.2, 0.86, 0.14, 1.0
-    r = stokes.run_and_tumble(3000, 30.0, rng, v=v, tau_run=tau, tau_tumble=tt, beta=beta, n_samples=4)
+    r = stokes.run_and_tumble(3000, 30.0, rng=rng, v=v, tau_run=tau, tau_tumble=tt, beta=beta, n_samples=4)
     z = r.positions[:, :, 2]
     rate = (z[:, 3] - z[:, 1]) / (r.t[3] - r.t[1])                 # from t = 10 s to 30 s
     assert abs(rate.mean() - stokes.chemotactic_drift(v, tau, beta, tt)) < 4 * rate.std() / np.sqrt(rate.size)
-    r0 = stokes.run_and_tumble(3000, 30.0, rng, v=v, tau_run=tau, tau_tumble=tt, beta=0.0, n_samples=4)
+    r0 = stokes.run_and_tumble(3000, 30.0, rng=rng, v=v, tau_run=tau, tau_tumble=tt, beta=0.0, n_samples=4)
     z0 = r0.positions[:, -1, 2]
     assert abs(z0.mean()) < 4 * z0.std() / np.sqrt(z0.size)         # no gradient, no drift
 
 
 def test_run_and_tumble_is_reproducible_and_validated():
-    a = stokes.run_and_tumble(50, 5.0, np.random.default_rng(3)).positions
-    b = stokes.run_and_tumble(50, 5.0, np.random.default_rng(3)).positions
+    a = stokes.run_and_tumble(50, 5.0, rng=np.random.default_rng(3)).positions
+    b = stokes.run_and_tumble(50, 5.0, rng=3).positions
     np.testing.assert_array_equal(a, b)
-    with pytest.raises(TypeError, match="Generator"):
+    with pytest.raises(TypeError, match="rng must be a seed"):
+        stokes.run_and_tumble(10, 1.0, rng=None)
+    with pytest.raises(TypeError, match="positional"):
         stokes.run_and_tumble(10, 1.0, 3)
     with pytest.raises(ValueError, match="mean_cos"):
-        stokes.run_and_tumble(10, 1.0, np.random.default_rng(0), mean_cos=0.5)
+        stokes.run_and_tumble(10, 1.0, rng=0, mean_cos=0.5)
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,8 +301,9 @@ def test_half_maximal_capture_at_pi_a_over_s():
 @pytest.mark.parametrize("name, right, wrong", [
     ("stokes.reynolds_number", lambda L, v, rho, eta: stokes.reynolds_number(L, v, rho, eta),
      lambda L, v, rho, eta: v * L / eta),
-    ("stokes.peclet_number", stokes.peclet_number, lambda v, L, D: v * L * D),
-    ("stokes.coasting", stokes.coasting, lambda a, v, rho, eta: (rho * a**2 / eta, v * rho * a**2 / eta)),
+    ("stokes.peclet_number", lambda v, L, D: stokes.peclet_number(L, v, D), lambda v, L, D: v * L * D),
+    ("stokes.coasting", lambda a, v, rho, eta: dataclasses.astuple(stokes.coasting(a, v, rho, eta)),
+     lambda a, v, rho, eta: (rho * a**2 / eta, v * rho * a**2 / eta)),
     ("stokes.net_motion", lambda sw, st, T: stokes.cycle_displacement(sw, st, T, n_steps=300),
      lambda sw, st, T: np.zeros(3)),
     ("stokes.effective_diffusion", stokes.effective_diffusion, lambda v, tau, a, tt: v**2 * tau / (3 * (1 - a))),

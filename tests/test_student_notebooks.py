@@ -13,6 +13,8 @@ import pytest
 from coursekit.grading import make_student_notebook
 from coursekit.grading.markers import solution_regions
 
+pytestmark = pytest.mark.slow          # every chapter, notebook by notebook: not part of `pytest -m "not slow"`
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 

@@ -39,12 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_student)
     p = sub.add_parser("checks", help="list the registered checks")
     p.set_defaults(func=_checks)
-    try:
-        from .grading import grader_cli
-    except ImportError:
-        grader_cli = None
-    if grader_cli is not None:
-        grader_cli.add_parser(sub)
+    from .grading import grader_cli
+    grader_cli.add_parser(sub)
     return parser
 
 

@@ -27,14 +27,14 @@ Pooling reduces each window of each channel to one number, the maximum or the me
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from . import nn
-from ._validate import as_array, as_rng, positive_int
+from ._numerics import one_blas_thread
+from ._validate import OneOf, Rng, as_array, positive_int, validate
 
 __all__ = [
     "output_size", "im2col", "col2im",
@@ -76,7 +76,10 @@ def _geometry(shape, kh, kw, stride, padding, name="x"):
 
 
 def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
-    """Output length ⌊(n + 2p − k)/s⌋ + 1 of a window of size k sliding with stride s over n + 2p pixels."""
+    """Output length ⌊(n + 2p − k)/s⌋ + 1 of a window of size k sliding with stride s over n + 2p pixels.
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
+    """
     n = positive_int(n, name="n")
     k = positive_int(k, name="k")
     stride = positive_int(stride, name="stride")
@@ -149,6 +152,8 @@ def im2col(x, kh: int, kw: int | None = None, stride: int = 1, padding: int = 0)
     Returns X_col of shape (C·kh·kw, N·OH·OW): row (c, u, v) — channel c, tap (u, v); column (n, i, j)
     — image n, output pixel (i, j). Then ``W.reshape(F, -1) @ X_col`` is the convolution (1).
     Built from ``sliding_window_view`` (a strided view) and one copy: no loop over pixels.
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
     """
     x = _images(x, "x")
     kh = positive_int(kh, name="kh")
@@ -164,6 +169,8 @@ def col2im(cols, x_shape, kh: int, kw: int | None = None, stride: int = 1, paddi
 
     cols: (C·kh·kw, N·OH·OW); x_shape: (N, C, H, W). Satisfies ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for all
     x and c, which makes it the backward pass of im2col. Padding pixels are dropped.
+
+    Used in: no notebook yet (week 5's module; tested in tests/test_conv.py).
     """
     x_shape = tuple(positive_int(int(d), name="x_shape") for d in np.ravel(x_shape))
     if len(x_shape) != 4:
@@ -187,40 +194,11 @@ def col2im(cols, x_shape, kh: int, kw: int | None = None, stride: int = 1, paddi
 # Convolution: pure functions
 # --------------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=1)
-def _blas_libraries() -> tuple:
-    """The BLAS libraries NumPy loaded, as threadpoolctl controllers (() if threadpoolctl is missing)."""
-    try:
-        from threadpoolctl import ThreadpoolController
-        return tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
-    except Exception:                      # pragma: no cover - an unusual BLAS or threadpoolctl
-        return ()
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    """Run the enclosed matrix products on one BLAS thread; the previous setting is restored on exit.
-
-    The products of the course's convolutions are small (a few MFLOP for the digits CNN): a second BLAS
-    thread saves little, and on a busy machine each product can wait milliseconds for it — on a shared
-    2-core box this made training the digits CNN 15 times slower. Switching costs about 5 µs.
-    """
-    libs = _blas_libraries()
-    saved = [lib.num_threads for lib in libs]
-    for lib in libs:
-        lib.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for lib, n in zip(libs, saved):
-            lib.set_num_threads(n)
-
-
 def _conv_forward(x, W, b, s, p):
     F, C, kh, kw = W.shape
     N = x.shape[0]
     cols = _im2col(x, kh, kw, s, p)
-    with _one_blas_thread():
+    with one_blas_thread():
         y = W.reshape(F, -1) @ cols
     if b is not None:
         y += b[:, None]
@@ -231,7 +209,7 @@ def _conv_forward(x, W, b, s, p):
 def _conv_backward(dy, cols, x_shape, W, s, p):
     F, C, kh, kw = W.shape
     dY = dy.transpose(1, 0, 2, 3).reshape(F, -1)                    # (F, N·OH·OW)
-    with _one_blas_thread():
+    with one_blas_thread():
         dW = (dY @ cols.T).reshape(W.shape)
         dcols = W.reshape(F, -1).T @ dY
     db = dY.sum(axis=1)
@@ -259,6 +237,8 @@ def conv2d(x, W, b=None, stride: int = 1, padding: int = 0) -> np.ndarray:
 
     x: (N, C, H, W); W: (F, C, kh, kw); b: (F,) or None. Returns y of shape (N, F, OH, OW).
     LeCun et al. (1998), section II; the im2col formulation is Chellapilla, Puri & Simard (2006).
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
     """
     x, W, b, stride, padding = _check_conv(x, W, b, stride, padding)
     return _conv_forward(x, W, b, stride, padding)[0]
@@ -268,6 +248,8 @@ def conv2d_backward(dy, x, W, stride: int = 1, padding: int = 0):
     """Gradients (dx, dW, db) of a loss L given dy = ∂L/∂y for y = conv2d(x, W, b, stride, padding), eq. (2).
 
     dW = dY X_colᵀ, db = Σ dY over images and pixels, dx = col2im(W_rowᵀ dY).
+
+    Used in: no notebook yet (week 5's module; tested in tests/test_conv.py).
     """
     x, W, _, stride, padding = _check_conv(x, W, None, stride, padding)
     OH, OW = _geometry(x.shape, W.shape[2], W.shape[3], stride, padding)
@@ -349,6 +331,8 @@ def max_pool2d(x, size=2, stride=None) -> np.ndarray:
 
     size: an int or (kh, kw); stride defaults to size (windows that tile the image). AlexNet
     (Krizhevsky et al. 2012, §3.4) uses overlapping 3 × 3 windows with stride 2.
+
+    Used in: no notebook yet (week 5's module; tested in tests/test_conv.py).
     """
     x, kh, kw, s = _check_pool(x, size, stride)
     return _max_pool(x, kh, kw, s)[0]
@@ -356,7 +340,10 @@ def max_pool2d(x, size=2, stride=None) -> np.ndarray:
 
 def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
     """∂L/∂x for max pooling: each output's gradient goes to the input that was the maximum of its
-    window (the first one, on ties, as in PyTorch); where windows overlap, gradients add up."""
+    window (the first one, on ties, as in PyTorch); where windows overlap, gradients add up.
+
+    Used in: week 5, notebooks/05-cnn.ipynb, by the check of an exercise.
+    """
     x, kh, kw, s = _check_pool(x, size, stride)
     y, arg = _max_pool(x, kh, kw, s)
     return _max_pool_backward(_check_dy(dy, y.shape), arg, x.shape, kh, kw, s)
@@ -364,13 +351,19 @@ def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
 
 def avg_pool2d(x, size=2, stride=None) -> np.ndarray:
     """Average pooling: the mean of each window — LeNet-5's "subsampling" layers S2 and S4 (before their
-    trainable coefficient and bias)."""
+    trainable coefficient and bias).
+
+    Used in: no notebook yet (week 5's module; tested in tests/test_conv.py).
+    """
     x, kh, kw, s = _check_pool(x, size, stride)
     return _avg_pool(x, kh, kw, s)
 
 
 def avg_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
-    """∂L/∂x for average pooling: each output's gradient is shared equally by the kh·kw inputs of its window."""
+    """∂L/∂x for average pooling: each output's gradient is shared equally by the kh·kw inputs of its window.
+
+    Used in: no notebook yet (week 5's module; tested in tests/test_conv.py).
+    """
     x, kh, kw, s = _check_pool(x, size, stride)
     OH, OW = _geometry(x.shape, kh, kw, s, 0)
     return _avg_pool_backward(_check_dy(dy, x.shape[:2] + (OH, OW)), x.shape, kh, kw, s)
@@ -394,8 +387,11 @@ class Conv2D(nn.Layer):
     params: W (c_out, c_in, kh, kw) and b (c_out,). init "he": W ~ N(0, 2/fan_in) with
     fan_in = c_in·kh·kw (for ReLU); "xavier": W ~ U(±√(6/(fan_in + fan_out))), fan_out = c_out·kh·kw;
     b = 0. Forward caches X_col for the backward pass (2).
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
     """
 
+    @validate(rng=Rng(), init=OneOf("he", "xavier"))
     def __init__(self, c_in: int, c_out: int, kernel_size=3, *, rng, stride: int = 1, padding: int = 0,
                  init: str = "he"):
         self.c_in = positive_int(c_in, name="c_in")
@@ -403,18 +399,10 @@ class Conv2D(nn.Layer):
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.stride = positive_int(stride, name="stride")
         self.padding = positive_int(padding, name="padding", minimum=0)
-        rng = as_rng(rng)
         kh, kw = self.kernel_size
-        fan_in, fan_out = c_in * kh * kw, c_out * kh * kw
-        shape = (c_out, c_in, kh, kw)
-        if init == "he":
-            W = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
-        elif init == "xavier":
-            r = np.sqrt(6.0 / (fan_in + fan_out))
-            W = rng.uniform(-r, r, size=shape)
-        else:
-            raise ValueError(f"init must be 'he' or 'xavier'; got {init!r}")
-        self.params = {"W": W, "b": np.zeros(c_out)}
+        W, b = nn._initial_weights(rng, init, (c_out, c_in, kh, kw), (c_out,), fan_in=c_in * kh * kw,
+                                   fan_out=c_out * kh * kw, scale=0.0)
+        self.params = {"W": W, "b": b}
         self._cache = None
 
     def forward(self, x, train: bool = True):
@@ -463,7 +451,10 @@ class _Pool(nn.Layer):
 
 
 class MaxPool2D(_Pool):
-    """Max pooling over size × size windows (stride defaults to size); no parameters."""
+    """Max pooling over size × size windows (stride defaults to size); no parameters.
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
+    """
 
     def forward(self, x, train: bool = True):
         x = self._input(x)
@@ -479,7 +470,10 @@ class MaxPool2D(_Pool):
 
 
 class AvgPool2D(_Pool):
-    """Average pooling (LeNet-5's subsampling) over size × size windows; no parameters."""
+    """Average pooling (LeNet-5's subsampling) over size × size windows; no parameters.
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
+    """
 
     def forward(self, x, train: bool = True):
         x = self._input(x)
@@ -496,14 +490,16 @@ class AvgPool2D(_Pool):
 # A small CNN and tools to look inside it
 # --------------------------------------------------------------------------------------------
 
+@validate(rng=Rng())
 def small_cnn(*, rng, channels=(16, 32), image_size: int = 8, n_classes: int = 10, kernel_size: int = 3,
               in_channels: int = 1) -> nn.Sequential:
     """A LeNet-style network for small images (padding keeps the size, each pooling halves it):
 
     [Conv2D(in, c₁, k) → ReLU → MaxPool2D(2)] → [Conv2D(c₁, c₂, k) → ReLU → MaxPool2D(2)] → Flatten
     → Dense(c₂·(size/4)², n_classes). The loss (softmax cross-entropy) supplies the output nonlinearity.
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
     """
-    rng = as_rng(rng)
     channels = [positive_int(c, name="channels[i]") for c in channels]
     image_size = positive_int(image_size, name="image_size")
     n_classes = positive_int(n_classes, name="n_classes")
@@ -525,7 +521,10 @@ def small_cnn(*, rng, channels=(16, 32), image_size: int = 8, n_classes: int = 1
 
 
 def feature_maps(model: nn.Sequential, x) -> list[tuple[str, np.ndarray]]:
-    """The output of every layer of ``model`` for input ``x``, as [(repr(layer), output), ...] (train=False)."""
+    """The output of every layer of ``model`` for input ``x``, as [(repr(layer), output), ...] (train=False).
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
+    """
     if not isinstance(model, nn.Sequential):
         raise TypeError(f"model must be a coursekit.nn.Sequential; got {type(model).__name__}")
     out = []
@@ -541,6 +540,8 @@ def receptive_field(layers) -> int:
 
     Going up a layer of kernel k and stride s: r ← r + (k − 1)·j, j ← j·s, from r = j = 1 (j is the
     spacing, in input pixels, of neighbouring units). Layers without a window (ReLU, …) change nothing.
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
     """
     r, j = 1, 1
     for layer in list(layers):
@@ -559,7 +560,10 @@ def receptive_field(layers) -> int:
 
 
 def shift_images(x, dy: int = 0, dx: int = 0) -> np.ndarray:
-    """Translate a batch (N, C, H, W) by dy pixels down and dx pixels right, filling with zeros."""
+    """Translate a batch (N, C, H, W) by dy pixels down and dx pixels right, filling with zeros.
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
+    """
     x = _images(x, "x")
     dy, dx = int(dy), int(dx)
     H, W = x.shape[2:]

@@ -14,12 +14,13 @@ the unmixing is ``W K`` and the estimated mixing matrix its pseudo-inverse.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_array, as_matrix, as_rng, in_range, positive, positive_int
+from ._history import History
+from ._numerics import one_blas_thread, sigmoid, softplus
+from ._validate import OneOf, Rng, as_array, as_matrix, as_rng, in_range, positive, positive_int, validate
 
 __all__ = [
     "Whitening", "whiten", "ICAResult", "fastica", "fastica_update", "infomax", "natural_gradient_step",
@@ -34,7 +35,10 @@ __all__ = [
 
 @dataclass
 class Whitening:
-    """``Z = (X − mean) Kᵀ`` has identity covariance; ``variances`` are the eigenvalues of cov(X) kept."""
+    """``Z = (X − mean) Kᵀ`` has identity covariance; ``variances`` are the eigenvalues of cov(X) kept.
+
+    Used in: week 4, notebooks/04-ica.ipynb, through :func:`whiten`.
+    """
     Z: np.ndarray
     K: np.ndarray
     mean: np.ndarray
@@ -46,6 +50,7 @@ class Whitening:
         return (X - self.mean) @ self.K.T
 
 
+@validate(method=OneOf("pca", "zca"))
 def whiten(X, n_components: int | None = None, method: str = "pca") -> Whitening:
     """Whiten the rows of ``X``: ``z = K (x − x̄)`` with ``E[z zᵀ] = I``.
 
@@ -57,18 +62,19 @@ def whiten(X, n_components: int | None = None, method: str = "pca") -> Whitening
       Bell & Sejnowski (1997), the whitening that stays closest to the data; needs all components.
     Any ``R K`` with ``R`` orthogonal also whitens: whitening fixes the unmixing only up to a rotation.
     The covariance uses 1/n, as scikit-learn's ``FastICA(whiten="unit-variance")`` does.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     X = as_matrix(X, name="X")
     n, m = X.shape
     if n < 2:
         raise ValueError(f"X must have at least 2 rows (samples); got {n}")
-    if method not in ("pca", "zca"):
-        raise ValueError(f"method must be 'pca' or 'zca'; got {method!r}")
     k = m if n_components is None else positive_int(n_components, name="n_components")
     if k > m:
         raise ValueError(f"n_components must be <= the number of columns of X ({m}); got {k}")
     if method == "zca" and k != m:
-        raise ValueError("method='zca' keeps every component; leave n_components=None or use method='pca'")
+        raise ValueError(f"method='zca' keeps every component; leave n_components=None or use method='pca'; "
+                         f"got n_components={k} of {m}")
     mean = X.mean(axis=0)
     Xc = X - mean
     d, E = np.linalg.eigh(Xc.T @ Xc / n)
@@ -91,6 +97,8 @@ def kurtosis(Y, axis: int = 0) -> np.ndarray:
     """Excess kurtosis ``E[y⁴]/E[y²]² − 3`` of each column (zero-mean assumed after centring).
 
     0 for a Gaussian, −1.2 for a uniform, +3 for a Laplace distribution: sub- and super-Gaussian.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     Y = as_array(Y, name="Y")
     Yc = Y - Y.mean(axis=axis, keepdims=True)
@@ -105,12 +113,14 @@ def negentropy(Y, axis: int = 0) -> np.ndarray:
     """Hyvärinen's approximation ``J(y) ∝ (E[G(y)] − E[G(ν)])²`` with ``G = log cosh`` and ν ~ N(0, 1).
 
     Each column is standardised first. J ≥ 0, and J = 0 exactly for a Gaussian (Hyvärinen & Oja 2000, eq. 25).
+
+    Used in: no notebook yet (week 4's module; tested in tests/test_ica.py).
     """
     Y = as_array(Y, name="Y")
     Yc = Y - Y.mean(axis=axis, keepdims=True)
     Ys = Yc / Yc.std(axis=axis, keepdims=True)
     a = np.abs(Ys)
-    logcosh = a + np.log1p(np.exp(-2 * a)) - np.log(2.0)       # log cosh without overflow
+    logcosh = a + softplus(-2 * a) - np.log(2.0)                # log cosh without overflow
     return (np.mean(logcosh, axis=axis) - _G_GAUSS) ** 2
 
 
@@ -119,6 +129,8 @@ def projection_kurtosis(Z, angles) -> np.ndarray:
 
     For independent non-Gaussian sources it peaks (in |·|) where the direction lines up with a source;
     for Gaussian sources it is flat: every rotation of white Gaussian data is white Gaussian data.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     Z = as_matrix(Z, name="Z", shape=(None, 2))
     angles = as_array(angles, name="angles", ndim=1)
@@ -135,6 +147,8 @@ def amari_index(W, A) -> float:
     E = 1/(2k(k−1)) [Σ_i (Σ_j |p_ij| / max_l |p_il| − 1) + Σ_j (Σ_i |p_ij| / max_l |p_lj| − 1)],
     between 0 (perfect separation, up to order and scale) and 1. ``W``: unmixing (k × m), ``A``:
     mixing (m × k). Invariant to rescaling and reordering the rows of W.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     W = as_matrix(W, name="W")
     A = as_matrix(A, name="A")
@@ -142,10 +156,12 @@ def amari_index(W, A) -> float:
         raise ValueError(f"W (k × m) and A (m × k) must give a square product W A; got W {W.shape} and A {A.shape}")
     k = W.shape[0]
     if k < 2:
-        raise ValueError("the Amari index needs at least 2 sources")
+        raise ValueError(f"the Amari index needs at least 2 sources; got W of shape {W.shape}")
     P = np.abs(W @ A)
     if np.any(P.max(axis=1) == 0) or np.any(P.max(axis=0) == 0):
-        raise ValueError("W A has a zero row or column: W does not see every source")
+        rows, cols = np.flatnonzero(P.max(axis=1) == 0), np.flatnonzero(P.max(axis=0) == 0)
+        where = f"row {rows[0]}" if rows.size else f"column {cols[0]}"
+        raise ValueError(f"W A has a zero {where}: W does not see every source")
     rows = (P.sum(axis=1) / P.max(axis=1) - 1).sum()
     cols = (P.sum(axis=0) / P.max(axis=0) - 1).sum()
     return float((rows + cols) / (2 * k * (k - 1)))
@@ -175,27 +191,22 @@ def _g_exp(U):
 _NONLINEARITIES = {"logcosh": _g_logcosh, "cube": _g_cube, "exp": _g_exp}
 
 
+@validate(fun=OneOf(*_NONLINEARITIES))
 def fastica_update(w, Z, fun: str = "logcosh") -> np.ndarray:
     """One fixed-point step of one-unit FastICA, ``w⁺ = E[z g(wᵀz)] − E[g'(wᵀz)] w``, then ``w⁺/‖w⁺‖``.
 
     Z: whitened data (n × k); w: unit vector (k,). With ``g = tanh`` (``fun="logcosh"``), ``u³``
     (``"cube"``) or ``u exp(−u²/2)`` (``"exp"``). Hyvärinen & Oja (2000), eq. 40.
+
+    Used in: week 4, notebooks/04-ica.ipynb, by the check of an exercise.
     """
     Z = as_matrix(Z, name="Z")
     w = as_array(w, name="w", ndim=1)
     if w.size != Z.shape[1]:
         raise ValueError(f"w must have {Z.shape[1]} entries (one per column of Z); got {w.size}")
-    g = _nonlinearity(fun)
-    gu, dg = g((Z @ w)[None, :])
+    gu, dg = _NONLINEARITIES[fun]((Z @ w)[None, :])
     w_new = gu[0] @ Z / Z.shape[0] - dg[0] * w
     return w_new / np.linalg.norm(w_new)
-
-
-def _nonlinearity(fun):
-    try:
-        return _NONLINEARITIES[fun]
-    except (KeyError, TypeError):
-        raise ValueError(f"fun must be one of {sorted(_NONLINEARITIES)}; got {fun!r}") from None
 
 
 def _sym_decorrelate(W):
@@ -212,7 +223,10 @@ class ICAResult:
     ``W``: unmixing in the whitened space (k × k); ``unmixing = W K`` (k × m) and ``mixing`` its
     pseudo-inverse (m × k) act on the data; ``sources = (X − mean) unmixingᵀ`` (n × k).
     ``distance``: for FastICA one array per component (deflation) or one array (symmetric, the worst
-    row) of ``1 − |wᵀ w_old|`` per iteration; for infomax the unmixing after each epoch in ``history``.
+    row) of ``1 − |wᵀ w_old|`` per iteration. ``history`` records the data-space ``unmixing`` after each
+    epoch of infomax (empty for FastICA).
+
+    Used in: week 4, notebooks/04-ica.ipynb, through :func:`fastica` and :func:`infomax`.
     """
     W: np.ndarray
     whitening: Whitening
@@ -220,7 +234,7 @@ class ICAResult:
     n_iter: list
     converged: bool
     distance: list = field(default_factory=list, repr=False)
-    history: list = field(default_factory=list, repr=False)
+    history: History = field(default_factory=lambda: History("unmixing"), repr=False)
 
     @property
     def unmixing(self) -> np.ndarray:
@@ -233,11 +247,13 @@ class ICAResult:
 
 def _initial(W_init, k, rng, name="w_init"):
     if W_init is None:
-        return as_rng(rng).normal(size=(k, k))
+        return rng.normal(size=(k, k))
     W0 = as_matrix(W_init, name=name, shape=(k, k))
     return W0.copy()
 
 
+@validate(algorithm=OneOf("symmetric", "deflation"), fun=OneOf(*_NONLINEARITIES), rng=Rng(optional=True),
+          whitening=OneOf("pca", "zca"))
 def fastica(X, n_components: int | None = None, *, algorithm: str = "symmetric", fun: str = "logcosh",
             tol: float = 1e-4, max_iter: int = 200, rng=None, w_init=None,
             whitening: str = "pca") -> ICAResult:
@@ -249,17 +265,17 @@ def fastica(X, n_components: int | None = None, *, algorithm: str = "symmetric",
       ``w ← w − Σ_j (wᵀw_j) w_j``, then ``w ← w/‖w‖``;
     - ``algorithm="symmetric"``: all units at once, ``W ← (W Wᵀ)^{-1/2} W`` (as scikit-learn's
       ``algorithm="parallel"``).
-    A unit has converged when ``1 − |wᵀ w_old| < tol`` (``tol`` as in scikit-learn). ``rng`` draws
-    the random start unless ``w_init`` (k × k) is given.
+    A unit has converged when ``1 − |wᵀ w_old| < tol`` (``tol`` as in scikit-learn). ``rng`` (a seed
+    or a Generator) draws the random start; it is needed unless ``w_init`` (k × k) is given.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     X = as_matrix(X, name="X")
-    if algorithm not in ("symmetric", "deflation"):
-        raise ValueError(f"algorithm must be 'symmetric' or 'deflation'; got {algorithm!r}")
-    g = _nonlinearity(fun)
+    g = _NONLINEARITIES[fun]
     tol = positive(tol, name="tol")
     max_iter = positive_int(max_iter, name="max_iter")
-    if w_init is None:
-        as_rng(rng)
+    if w_init is None and rng is None:
+        raise TypeError("rng is required (a seed or a numpy.random.Generator) unless w_init is given; got None")
     wh = whiten(X, n_components, method=whitening)
     k = wh.K.shape[0]
     W0 = _initial(w_init, k, rng)
@@ -303,67 +319,58 @@ def fastica(X, n_components: int | None = None, *, algorithm: str = "symmetric",
 # Infomax with the natural gradient
 # --------------------------------------------------------------------------------------------
 
-def _logistic(U):
-    return 0.5 * (1.0 + np.tanh(0.5 * U))      # σ(u), overflow-free
-
-
 def natural_gradient_step(W, Z, eta: float) -> np.ndarray:
     """One infomax step with the natural gradient, on a batch ``Z`` (b × k) of whitened data.
 
     ``u = W z``, ``y = σ(u)`` (the logistic of Bell & Sejnowski 1995); the entropy gradient
     ``ΔW ∝ (Wᵀ)^{-1} + (1 − 2y) zᵀ`` times ``WᵀW`` (Amari et al. 1996) gives
     ``W ← W + η [I + ⟨(1 − 2y) uᵀ⟩] W``, with ⟨·⟩ the batch mean — no matrix inverse.
+
+    Used in: week 4, notebooks/04-ica.ipynb, by the check of an exercise.
     """
     W = as_matrix(W, name="W", square=True)
     Z = as_matrix(Z, name="Z", shape=(None, W.shape[0]))
     eta = positive(eta, name="eta")
     U = Z @ W.T
-    return W + eta * (np.eye(W.shape[0]) + (1 - 2 * _logistic(U)).T @ U / Z.shape[0]) @ W
+    return W + eta * (np.eye(W.shape[0]) + (1 - 2 * sigmoid(U)).T @ U / Z.shape[0]) @ W
 
 
-def _one_blas_thread():
-    """Run many tiny matrix products on one BLAS thread: extra threads only add synchronisation, which
-    costs 10× or more on a busy machine. (threadpoolctl comes with scikit-learn; without it, no-op.)"""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:                                  # pragma: no cover
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
+@validate(rng=Rng(), whitening=OneOf("pca", "zca"))
 def infomax(X, n_components: int | None = None, *, eta: float = 0.05, n_epochs: int = 30,
             batch_size: int = 64, anneal: float = 0.9, rng, w_init=None, whitening: str = "pca") -> ICAResult:
     """Bell & Sejnowski's infomax with Amari's natural gradient, by mini-batches over shuffled samples.
 
     Maximising the joint entropy of ``y = σ(W z)`` separates **super-Gaussian** sources (speech,
     natural-image features): the logistic's derivative is their assumed density. The step size
-    decays as ``η_e = η · anneal^e`` over epochs ``e``. ``history`` holds the data-space unmixing
-    ``W K`` after every epoch (so a curve of the Amari index can be drawn); ``n_iter`` counts epochs.
+    decays as ``η_e = η · anneal^e`` over epochs ``e``. ``history.unmixing`` holds the data-space
+    unmixing ``W K`` after every epoch (so a curve of the Amari index can be drawn); ``n_iter`` counts
+    epochs.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     X = as_matrix(X, name="X")
     eta = positive(eta, name="eta")
     n_epochs = positive_int(n_epochs, name="n_epochs")
     batch_size = positive_int(batch_size, name="batch_size")
     anneal = in_range(anneal, 0.0, 1.0, name="anneal", closed="right")
-    rng = as_rng(rng)
     wh = whiten(X, n_components, method=whitening)
     k = wh.K.shape[0]
     W = np.eye(k) if w_init is None else _initial(w_init, k, rng)
     Z = wh.Z
     n = Z.shape[0]
     I = np.eye(k)
-    history = []
-    with _one_blas_thread():
+    history = History("unmixing")
+    with one_blas_thread():
         for epoch in range(n_epochs):
             step = eta * anneal**epoch
             Zs = Z[rng.permutation(n)]
             for start in range(0, n - batch_size + 1, batch_size):
                 Zb = Zs[start:start + batch_size]
                 U = Zb @ W.T
-                W = W + step * (I + (1 - 2 * _logistic(U)).T @ U / batch_size) @ W
+                W = W + step * (I + (1 - 2 * sigmoid(U)).T @ U / batch_size) @ W
             if not np.all(np.isfinite(W)):
                 raise FloatingPointError(f"infomax diverged in epoch {epoch + 1}; lower eta (now {eta:g})")
-            history.append(W @ wh.K)
+            history.record(unmixing=W @ wh.K)
     return ICAResult(W, wh, Z @ W.T, [n_epochs], True, [], history)
 
 
@@ -379,6 +386,8 @@ def speakers(n_speakers: int = 3, duration: float = 2.0, fs: int = 8000, *, rng,
     the syllable; a fraction ``pause`` of the syllables are silent. Its amplitude distribution is
     therefore sparse and super-Gaussian, like speech's. Returns ``(S, t)``: S is
     (n_samples × n_speakers) with unit variance, t the times in seconds.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     n_speakers = positive_int(n_speakers, name="n_speakers")
     duration = positive(duration, name="duration")
@@ -412,7 +421,10 @@ def speakers(n_speakers: int = 3, duration: float = 2.0, fs: int = 8000, *, rng,
 
 
 def random_mixing(k: int, *, rng, max_condition: float = 10.0) -> np.ndarray:
-    """A random k × k mixing matrix with entries N(0, 1), redrawn until its condition number ≤ max_condition."""
+    """A random k × k mixing matrix with entries N(0, 1), redrawn until its condition number ≤ max_condition.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
+    """
     k = positive_int(k, name="k")
     rng = as_rng(rng)
     max_condition = positive(max_condition, name="max_condition")
@@ -432,6 +444,8 @@ def image_patches(size: int = 8, n_patches: int = 20000, *, rng, downsample: int
     Each image is converted to grey (mean of R, G, B, scaled to [0, 1]) and averaged over
     ``downsample × downsample`` blocks (so a patch covers more of the scene, and JPEG artefacts average out).
     Raw intensities, as in Bell & Sejnowski (1997). Returns (n_patches × size²), rows in raster order.
+
+    Used in: week 4, notebooks/04-ica.ipynb.
     """
     from sklearn.datasets import load_sample_images
 

@@ -27,17 +27,19 @@ from importlib import resources
 
 import numpy as np
 
-from ._validate import as_array, as_matrix, as_rng, as_vector, in_range, positive, positive_int
+from ._numerics import scalar_or_array
+from ._validate import (OneOf, Rng, as_array, as_matrix, as_vector, check_distributions, in_range, positive,
+                        positive_int, validate)
 
 __all__ = [
     "entropy", "binary_entropy", "joint_entropy", "conditional_entropy", "mutual_information",
     "kl_divergence", "counts", "plugin_entropy", "plugin_mutual_information",
-    "bsc", "channel_mutual_information", "bsc_capacity", "blahut_arimoto",
-    "letter_frequencies", "entropy_ladder",
+    "bsc", "channel_mutual_information", "bsc_capacity", "Capacity", "blahut_arimoto",
+    "letter_frequencies", "EntropyLadder", "entropy_ladder",
     "local_contrast", "empirical_cdf", "output_entropy",
-    "KalmanResult", "kalman_step", "kalman_filter", "kalman_steady_state", "simulate_linear_gaussian",
-    "random_walk_model", "constant_velocity_model",
-    "riccati_iteration", "lqr", "simulate_lqr",
+    "KalmanResult", "kalman_step", "kalman_filter", "SteadyStateFilter", "kalman_steady_state",
+    "simulate_linear_gaussian", "random_walk_model", "constant_velocity_model",
+    "RiccatiSolution", "riccati_iteration", "LQR", "lqr", "simulate_lqr",
 ]
 
 
@@ -63,51 +65,66 @@ def entropy(p, base: float = 2, axis: int = -1) -> np.ndarray | float:
     """H(p) = −Σ_i p_i log p_i, with 0 log 0 = 0 (Shannon 1948, Theorem 2). Bits for ``base`` = 2.
 
     ``p`` is normalised along ``axis`` first (so counts work too), as in ``scipy.stats.entropy``.
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
     """
     p = _distribution(p, "p", axis)
     base = positive(base, name="base")
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, -p * _log(p, base), 0.0)
-    h = terms.sum(axis=axis)
-    return float(h) if np.ndim(h) == 0 else h
+    return scalar_or_array(terms.sum(axis=axis))
 
 
 def binary_entropy(p) -> np.ndarray | float:
-    """h(p) = −p log₂ p − (1 − p) log₂(1 − p), elementwise for p in [0, 1]."""
+    """h(p) = −p log₂ p − (1 − p) log₂(1 − p), elementwise for p in [0, 1].
+
+    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`bsc_capacity`.
+    """
     p = as_array(p, name="p")
     if np.any((p < 0) | (p > 1)):
-        raise ValueError("p must be in [0, 1]")
+        raise ValueError(f"p must be in [0, 1]; got {p[(p < 0) | (p > 1)].flat[0]:g}")
     return entropy(np.stack([p, 1 - p], axis=-1))
 
 
 def joint_entropy(pxy, base: float = 2) -> float:
-    """H(X, Y) of a joint table ``pxy[x, y]`` (normalised first)."""
+    """H(X, Y) of a joint table ``pxy[x, y]`` (normalised first).
+
+    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`channel_mutual_information`.
+    """
     pxy = _distribution(as_matrix(pxy, name="pxy"), "pxy", axis=None)
     return entropy(pxy.ravel(), base)
 
 
 def conditional_entropy(pxy, base: float = 2) -> float:
-    """H(Y | X) = H(X, Y) − H(X): what is left uncertain about Y (columns) once X (rows) is known."""
+    """H(Y | X) = H(X, Y) − H(X): what is left uncertain about Y (columns) once X (rows) is known.
+
+    Used in: no notebook yet (week 8's module; tested in tests/test_info.py).
+    """
     pxy = _distribution(as_matrix(pxy, name="pxy"), "pxy", axis=None)
     return joint_entropy(pxy, base) - entropy(pxy.sum(axis=1), base)
 
 
 def mutual_information(pxy, base: float = 2) -> float:
-    """I(X; Y) = H(X) + H(Y) − H(X, Y) = Σ p(x, y) log [p(x, y) / p(x)p(y)] ≥ 0 (Shannon 1948 §20)."""
+    """I(X; Y) = H(X) + H(Y) − H(X, Y) = Σ p(x, y) log [p(x, y) / p(x)p(y)] ≥ 0 (Shannon 1948 §20).
+
+    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`channel_mutual_information`.
+    """
     pxy = _distribution(as_matrix(pxy, name="pxy"), "pxy", axis=None)
     return max(0.0, entropy(pxy.sum(axis=1), base) + entropy(pxy.sum(axis=0), base)
                - joint_entropy(pxy, base))
 
 
 def kl_divergence(p, q, base: float = 2, axis: int = -1):
-    """D(p‖q) = Σ_i p_i log(p_i / q_i) ≥ 0, infinite where q_i = 0 < p_i (both normalised first)."""
+    """D(p‖q) = Σ_i p_i log(p_i / q_i) ≥ 0, infinite where q_i = 0 < p_i (both normalised first).
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
     p, q = _distribution(p, "p", axis), _distribution(q, "q", axis)
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape; got {p.shape} and {q.shape}")
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * _log(p / q, positive(base, name="base")), 0.0)
-    d = terms.sum(axis=axis)
-    return float(d) if np.ndim(d) == 0 else d
+    return scalar_or_array(terms.sum(axis=axis))
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,7 +139,11 @@ def _symbols(x, name, n_symbols):
 
 
 def counts(samples, n_symbols: int) -> np.ndarray:
-    """Histogram of integer symbols along the last axis: samples (..., N) → counts (..., n_symbols)."""
+    """Histogram of integer symbols along the last axis: samples (..., N) → counts (..., n_symbols).
+
+    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`plugin_entropy` and
+    :func:`plugin_mutual_information`.
+    """
     n_symbols = positive_int(n_symbols, name="n_symbols")
     x = _symbols(samples, "samples", n_symbols)
     lead = x.shape[:-1]
@@ -131,18 +152,19 @@ def counts(samples, n_symbols: int) -> np.ndarray:
     return np.bincount(flat, minlength=len(rows) * n_symbols).reshape(*lead, n_symbols)
 
 
+@validate(correction=OneOf(None, "miller-madow"))
 def plugin_entropy(samples, n_symbols: int, correction: str | None = None, base: float = 2):
     """The plug-in ("maximum-likelihood") entropy of the empirical frequencies, along the last axis.
 
     It is biased low: E[Ĥ] ≈ H − (m − 1)/(2N ln b) for m symbols of non-zero probability and N samples
     (Miller 1955). ``correction="miller-madow"`` adds back (m̂ − 1)/(2N ln b), m̂ the symbols seen.
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
     """
     c = counts(samples, n_symbols)
     h = entropy(c, base)
     if correction is None:
         return h
-    if correction != "miller-madow":
-        raise ValueError(f"correction must be None or 'miller-madow'; got {correction!r}")
     n = c.sum(axis=-1)
     seen = (c > 0).sum(axis=-1)
     return h + (seen - 1) / (2 * n * np.log(base))
@@ -150,7 +172,10 @@ def plugin_entropy(samples, n_symbols: int, correction: str | None = None, base:
 
 def plugin_mutual_information(x, y, n_x: int, n_y: int, base: float = 2):
     """Plug-in I(X; Y) from paired samples along the last axis (biased high: ≈ (n_x − 1)(n_y − 1)/(2N ln b)
-    for independent X and Y)."""
+    for independent X and Y).
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
     x = _symbols(x, "x", positive_int(n_x, name="n_x"))
     y = _symbols(y, "y", positive_int(n_y, name="n_y"))
     if x.shape != y.shape:
@@ -167,34 +192,54 @@ def plugin_mutual_information(x, y, n_x: int, n_y: int, base: float = 2):
 # --------------------------------------------------------------------------------------------
 
 def bsc(p: float) -> np.ndarray:
-    """The binary symmetric channel W = [[1 − p, p], [p, 1 − p]], W[x, y] = p(y | x)."""
+    """The binary symmetric channel W = [[1 − p, p], [p, 1 − p]], W[x, y] = p(y | x).
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
     p = in_range(p, 0.0, 1.0, name="p")
     return np.array([[1 - p, p], [p, 1 - p]])
 
 
 def _channel(W):
     W = as_matrix(W, name="W")
-    if np.any(W < 0) or not np.allclose(W.sum(axis=1), 1.0, atol=1e-8):
-        raise ValueError("each row W[x] of the channel must be a distribution p(y|x) (≥ 0, summing to 1)")
+    check_distributions(W, name="W", what="outputs y, p(y|x)")
     return W
 
 
 def channel_mutual_information(px, W, base: float = 2) -> float:
-    """I(X; Y) for input distribution ``px`` through the channel ``W[x, y] = p(y|x)``: p(x, y) = p(x) W[x, y]."""
+    """I(X; Y) for input distribution ``px`` through the channel ``W[x, y] = p(y|x)``: p(x, y) = p(x) W[x, y].
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
     W = _channel(W)
     px = _distribution(as_vector(px, name="px", size=W.shape[0]), "px")
     return mutual_information(px[:, None] * W, base)
 
 
 def bsc_capacity(p) -> np.ndarray | float:
-    """C = 1 − h(p) bits per use (Shannon 1948 §13): C(0.11) = 0.500."""
+    """C = 1 − h(p) bits per use (Shannon 1948 §13): C(0.11) = 0.500.
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
     return 1.0 - binary_entropy(p)
 
 
-def blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 10_000):
+@dataclass
+class Capacity:
+    """A channel's capacity ``C`` (bits per use) and the input distribution ``px`` that achieves it.
+
+    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`blahut_arimoto`.
+    """
+    C: float
+    px: np.ndarray
+
+
+def blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 10_000) -> Capacity:
     """Capacity C = max_{p(x)} I(X; Y) of a discrete memoryless channel by the Blahut–Arimoto algorithm
-    (Blahut 1972; Arimoto 1972): alternately p(x) ∝ p(x) exp D(W[x]‖q), q = pᵀW. Returns ``(C, px)``
-    with C in bits; stops when the upper and lower capacity bounds differ by less than ``tol``.
+    (Blahut 1972; Arimoto 1972): alternately p(x) ∝ p(x) exp D(W[x]‖q), q = pᵀW. Stops when the upper
+    and lower capacity bounds differ by less than ``tol``.
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
     """
     W = _channel(W)
     tol = positive(tol, name="tol")
@@ -208,7 +253,7 @@ def blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 10_000):
             break
         px = px * np.exp(d)
         px /= px.sum()
-    return float(lower / np.log(2)), px
+    return Capacity(float(lower / np.log(2)), px)
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,6 +265,8 @@ def letter_frequencies(include_space: bool = True):
 
     Returns ``(symbols, p)``: the 26 letters 'a'…'z' plus ' ' when ``include_space``, and their
     probabilities renormalised to sum to 1 (dropping the space renormalises the 26 letters).
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
     """
     text = resources.files("coursekit").joinpath("data", "english_letters.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO("".join(l for l in text.splitlines(True) if not l.startswith("#")))))
@@ -231,14 +278,26 @@ def letter_frequencies(include_space: bool = True):
     return symbols, p / p.sum()
 
 
-def entropy_ladder(include_space: bool = True) -> dict:
+@dataclass
+class EntropyLadder:
+    """Shannon's (1951) first rungs, in bits per letter: ``F0`` = log₂(alphabet size), ``F1`` = H(letters).
+
+    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`entropy_ladder`.
+    """
+    F0: float
+    F1: float
+
+
+def entropy_ladder(include_space: bool = True) -> EntropyLadder:
     """Shannon's first two rungs from the shipped table: F0 = log₂(alphabet size) and F1 = H(letters).
 
     Shannon (1951), Table I: F0 = 4.70 and F1 = 4.14 for 26 letters; log₂ 27 = 4.75 and F1 = 4.03 with
     the space.
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
     """
     symbols, p = letter_frequencies(include_space)
-    return {"F0": float(np.log2(len(symbols))), "F1": entropy(p)}
+    return EntropyLadder(float(np.log2(len(symbols))), entropy(p))
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,6 +308,8 @@ def local_contrast(image, size: int = 15) -> np.ndarray:
     """Weber contrast c = (I − Ī)/Ī of each pixel against the mean Ī of the surrounding size × size box.
 
     ``image`` is a 2-D array of intensities (> 0), or an (h, w, 3) RGB array (averaged to grey).
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
     """
     from scipy.ndimage import uniform_filter
     img = as_array(image, name="image", ndim=(2, 3))
@@ -260,14 +321,20 @@ def local_contrast(image, size: int = 15) -> np.ndarray:
 
 
 def empirical_cdf(samples, x) -> np.ndarray:
-    """F(x) = fraction of ``samples`` ≤ x: Laughlin's optimal response curve (up to its maximum)."""
+    """F(x) = fraction of ``samples`` ≤ x: Laughlin's optimal response curve (up to its maximum).
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
     s = np.sort(as_array(samples, name="samples").ravel())
     return np.searchsorted(s, as_array(x, name="x"), side="right") / s.size
 
 
 def output_entropy(responses, n_levels: int, lo: float = 0.0, hi: float = 1.0) -> float:
     """Entropy (bits) of responses quantised into ``n_levels`` equal bins over [lo, hi]: at most log₂ n_levels,
-    reached when every level is used equally often (histogram equalisation)."""
+    reached when every level is used equally often (histogram equalisation).
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
     r = as_array(responses, name="responses").ravel()
     n_levels = positive_int(n_levels, name="n_levels", minimum=2)
     levels = np.clip(((r - lo) / (hi - lo) * n_levels).astype(int), 0, n_levels - 1)
@@ -289,7 +356,10 @@ def _lgs(F, H, Q, R):
 
 
 def random_walk_model(q: float = 1.0, r: float = 1.0):
-    """The scalar random walk x_t = x_{t−1} + w, z_t = x_t + v: (F, H, Q, R) as 1 × 1 matrices."""
+    """The scalar random walk x_t = x_{t−1} + w, z_t = x_t + v: (F, H, Q, R) as 1 × 1 matrices.
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
     return (np.eye(1), np.eye(1), np.array([[positive(q, name="q")]]), np.array([[positive(r, name="r")]]))
 
 
@@ -297,6 +367,8 @@ def constant_velocity_model(dt: float = 1.0, q: float = 1.0, r: float = 1.0):
     """A target moving at near-constant velocity, position observed: state (position, velocity),
 
     F = [[1, dt], [0, 1]], Q = q [[dt³/3, dt²/2], [dt²/2, dt]] (white-noise acceleration), H = [1, 0], R = r.
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
     """
     dt, q, r = positive(dt, name="dt"), positive(q, name="q"), positive(r, name="r")
     F = np.array([[1.0, dt], [0.0, 1.0]])
@@ -304,11 +376,14 @@ def constant_velocity_model(dt: float = 1.0, q: float = 1.0, r: float = 1.0):
     return F, np.array([[1.0, 0.0]]), Q, np.array([[r]])
 
 
+@validate(rng=Rng())
 def simulate_linear_gaussian(F, H, Q, R, x0, n_steps: int, *, rng: np.random.Generator, n_seq: int = 1):
     """Draw ``n_seq`` sequences of the model; returns states x (n_steps, n_seq, n) and observations
-    z (n_steps, n_seq, m) for t = 1 … n_steps, starting from x0 (not returned)."""
+    z (n_steps, n_seq, m) for t = 1 … n_steps, starting from x0 (not returned).
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
     F, H, Q, R = _lgs(F, H, Q, R)
-    rng = as_rng(rng)
     n_steps, n_seq = positive_int(n_steps, name="n_steps"), positive_int(n_seq, name="n_seq")
     x0 = as_vector(x0, name="x0", size=F.shape[0])
     w = rng.multivariate_normal(np.zeros(len(Q)), Q, size=(n_steps, n_seq), method="cholesky")
@@ -329,6 +404,8 @@ def kalman_step(x, P, z, F, H, Q, R):
         update   x⁺ = x⁻ + K (z − H x⁻),   P⁺ = (I − K H) P⁻
 
     Returns ``(x⁺, P⁺)``.
+
+    Used in: week 8, notebooks/08-information-control.ipynb, by the check of an exercise.
     """
     F, H, Q, R = _lgs(F, H, Q, R)
     x = as_vector(x, name="x", size=F.shape[0])
@@ -342,7 +419,10 @@ def kalman_step(x, P, z, F, H, Q, R):
 @dataclass
 class KalmanResult:
     """Filtered means ``x`` (T, …, n), predicted means ``x_pred``; covariances ``P`` and ``P_pred``
-    (T, n, n) and gains ``K`` (T, n, m), the same for every sequence (they do not depend on the data)."""
+    (T, n, n) and gains ``K`` (T, n, m), the same for every sequence (they do not depend on the data).
+
+    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`kalman_filter`.
+    """
     x: np.ndarray
     x_pred: np.ndarray
     P: np.ndarray = field(repr=False)
@@ -357,6 +437,8 @@ def kalman_filter(z, F, H, Q, R, x0, P0) -> KalmanResult:
     observation. The covariances and gains follow the Riccati recursion, which does not depend on the
     data, so they are computed once for all sequences; the means are then updated for every sequence
     as one array operation per time step (``kalman_step`` is the same computation for one step).
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
     """
     F, H, Q, R = _lgs(F, H, Q, R)
     n, m = F.shape[0], H.shape[0]
@@ -381,32 +463,58 @@ def kalman_filter(z, F, H, Q, R, x0, P0) -> KalmanResult:
     return KalmanResult(x, x_pred, P, P_pred, K)
 
 
-def kalman_steady_state(F, H, Q, R):
+@dataclass
+class SteadyStateFilter:
+    """The Kalman filter after its transient: gain ``K``, predicted covariance ``P_pred`` (P⁻) and
+    filtered covariance ``P``.
+
+    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`kalman_steady_state`.
+    """
+    K: np.ndarray
+    P_pred: np.ndarray
+    P: np.ndarray
+
+
+def kalman_steady_state(F, H, Q, R) -> SteadyStateFilter:
     """Steady-state predicted covariance P⁻ (the stabilising solution of the filter's discrete algebraic
     Riccati equation P⁻ = F P⁻ Fᵀ − F P⁻ Hᵀ (H P⁻ Hᵀ + R)⁻¹ H P⁻ Fᵀ + Q, via ``scipy.linalg.solve_discrete_are``
-    with (Fᵀ, Hᵀ)), the gain K and the filtered covariance P = (I − K H) P⁻. Returns ``(K, P_pred, P)``.
+    with (Fᵀ, Hᵀ)), the gain K and the filtered covariance P = (I − K H) P⁻.
 
     For the scalar random walk with Q = R = 1: P⁻ = φ = 1.618…, K = 1/φ = 0.618…, P = 0.618….
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
     """
     from scipy.linalg import solve_discrete_are
     F, H, Q, R = _lgs(F, H, Q, R)
     P_pred = solve_discrete_are(F.T, H.T, Q, R)
     K = np.linalg.solve(H @ P_pred @ H.T + R, H @ P_pred).T
-    return K, P_pred, (np.eye(len(F)) - K @ H) @ P_pred
+    return SteadyStateFilter(K, P_pred, (np.eye(len(F)) - K @ H) @ P_pred)
 
 
 # --------------------------------------------------------------------------------------------
 # The linear-quadratic regulator and the duality with the Kalman filter
 # --------------------------------------------------------------------------------------------
 
-def riccati_iteration(A, B, Qc, Rc, tol: float = 1e-12, max_iter: int = 100_000):
+@dataclass
+class RiccatiSolution:
+    """The fixed point ``P`` of the control Riccati recursion and the ``iterations`` it took.
+
+    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`riccati_iteration`.
+    """
+    P: np.ndarray
+    iterations: int
+
+
+def riccati_iteration(A, B, Qc, Rc, tol: float = 1e-12, max_iter: int = 100_000) -> RiccatiSolution:
     """Iterate the control Riccati recursion backwards from P = Qc until it stops changing:
 
         P ← Qc + Aᵀ P A − Aᵀ P B (Rc + Bᵀ P B)⁻¹ Bᵀ P A.
 
-    Returns ``(P, iterations)``. Its fixed point is the discrete algebraic Riccati equation solved by
+    Its fixed point is the discrete algebraic Riccati equation solved by
     ``scipy.linalg.solve_discrete_are(A, B, Qc, Rc)``. With A = Fᵀ, B = Hᵀ, Qc = Q, Rc = R it is the
     Kalman filter's recursion for P⁻ run forwards in time: the duality of estimation and control.
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
     """
     A = as_matrix(A, name="A", square=True)
     n = A.shape[0]
@@ -420,26 +528,41 @@ def riccati_iteration(A, B, Qc, Rc, tol: float = 1e-12, max_iter: int = 100_000)
         P_new = Qc + A.T @ P @ A - (BP @ A).T @ np.linalg.solve(Rc + BP @ B, BP @ A)
         P_new = (P_new + P_new.T) / 2
         if np.max(np.abs(P_new - P)) <= tol * max(1.0, np.max(np.abs(P))):
-            return P_new, k
+            return RiccatiSolution(P_new, k)
         P = P_new
     raise RuntimeError(f"the Riccati recursion did not converge in {max_iter} iterations "
                        "(is (A, B) stabilisable?)")
 
 
-def lqr(A, B, Qc, Rc, tol: float = 1e-12):
-    """Infinite-horizon discrete LQR: u_t = −K x_t minimises Σ_t x_tᵀ Qc x_t + u_tᵀ Rc u_t for
-    x_{t+1} = A x_t + B u_t, with K = (Rc + Bᵀ P B)⁻¹ Bᵀ P A and P from :func:`riccati_iteration`.
-    Returns ``(K, P)``; the optimal cost from x_0 is x_0ᵀ P x_0.
+@dataclass
+class LQR:
+    """The optimal feedback gain ``K`` (u = −K x) and the cost-to-go matrix ``P`` (cost x₀ᵀ P x₀).
+
+    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`lqr`.
     """
-    P, _ = riccati_iteration(A, B, Qc, Rc, tol=tol)
+    K: np.ndarray
+    P: np.ndarray
+
+
+def lqr(A, B, Qc, Rc, tol: float = 1e-12) -> LQR:
+    """Infinite-horizon discrete LQR: u_t = −K x_t minimises Σ_t x_tᵀ Qc x_t + u_tᵀ Rc u_t for
+    x_{t+1} = A x_t + B u_t, with K = (Rc + Bᵀ P B)⁻¹ Bᵀ P A and P from :func:`riccati_iteration`;
+    the optimal cost from x_0 is x_0ᵀ P x_0.
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
+    P = riccati_iteration(A, B, Qc, Rc, tol=tol).P
     A, B, Rc = np.asarray(A, float), np.asarray(B, float), np.asarray(Rc, float)
     K = np.linalg.solve(Rc + B.T @ P @ B, B.T @ P @ A)
-    return K, P
+    return LQR(K, P)
 
 
 def simulate_lqr(A, B, K, x0, n_steps: int):
     """Closed loop x_{t+1} = (A − B K) x_t, u_t = −K x_t. Returns states (n_steps + 1, n) and controls
-    (n_steps, m)."""
+    (n_steps, m).
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
     A = as_matrix(A, name="A", square=True)
     B = as_matrix(B, name="B", shape=(A.shape[0], None))
     K = as_matrix(K, name="K", shape=(B.shape[1], A.shape[0]))

@@ -1,9 +1,10 @@
-"""Week 3 — backpropagation: layers with forward/backward, losses, SGD with momentum, Adam, one
+"""Week 3 — the layer framework: layers with forward/backward, losses, SGD with momentum, Adam, one
 training loop.
 
 Rumelhart, Hinton & Williams (1986), "Learning representations by back-propagating errors";
 Nielsen (2015), *Neural Networks and Deep Learning*, ch. 2. Later chapters (``conv``, ``rnn``)
 subclass :class:`Layer` and reuse :class:`Sequential`, the optimisers and :func:`train` unchanged.
+Checking and timing gradients, and the experiments of Rumelhart et al., are in :mod:`coursekit.backprop`.
 
 Notation (chapter 3, Nielsen's): a batch of B examples is a row-stacked matrix; layer l computes
 ``z^l = a^{l-1} W^l + b^l`` and ``a^l = σ(z^l)``; the error of layer l is ``δ^l = ∂C/∂z^l``. The
@@ -28,23 +29,21 @@ The contract every layer keeps (so the optimisers can hold references to the arr
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from ._validate import (as_array, as_matrix, as_rng, check_callable, in_range, positive,
-                        positive_int, same_length)
+from ._history import History
+from ._numerics import sigmoid
+from ._validate import (OneOf, Real, Integer, Rng, as_array, as_rng, check_callable, in_range, positive,
+                        positive_int, same_length, validate)
 
 __all__ = [
-    "ArrayDict", "Layer", "Sequential", "Dense", "GroupedDense", "Tanh", "Sigmoid", "ReLU", "Flatten",
+    "ArrayDict", "Layer", "Sequential", "Dense", "Tanh", "Sigmoid", "ReLU", "Flatten",
     "MSE", "SoftmaxCrossEntropy", "softmax",
     "Optimizer", "SGD", "Adam",
     "History", "train", "accuracy", "predict", "count_parameters", "mlp",
     "get_flat_params", "set_flat_params", "flat_grads",
-    "backprop_gradient", "numerical_gradient", "gradient_check", "layer_gradient_check",
-    "time_gradient", "time_forward", "gradient_timing",
-    "xor_data", "symmetry_data", "symmetry_converged", "symmetry_ratios", "ParallelRuns", "sweeps_to_learn", "symmetry_sweeps",
 ]
 
 
@@ -57,6 +56,10 @@ class ArrayDict(dict):
 
     ``d["W"] = value`` copies ``value`` into ``d["W"]`` when that key exists with the same shape (so an
     optimiser holding ``d["W"]`` sees the change); otherwise it stores a new float array.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb, through :func:`coursekit.backprop.gradient_timing`,
+    :func:`coursekit.backprop.layer_gradient_check` and 19 other functions and classes of the module.
     """
 
     def __init__(self, items=()):
@@ -79,6 +82,10 @@ class Layer:
     Subclasses set ``self.params = {...}`` (and may leave ``grads`` alone: zero arrays of the same
     shapes are made on first use), implement ``forward(x, train=True)`` and ``backward(dy)``, which
     returns ∂L/∂x and fills ``self.grads``.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb, through :func:`coursekit.backprop.gradient_timing`,
+    :func:`coursekit.backprop.layer_gradient_check` and 19 other functions and classes of the module.
     """
 
     # --- params / grads as ArrayDicts, whatever a subclass assigns --------------------------
@@ -141,12 +148,16 @@ def _check_batch(x, name: str = "x") -> np.ndarray:
 
 
 class Sequential(Layer):
-    """Layers applied in order; ``backward`` runs them in reverse (the chain rule)."""
+    """Layers applied in order; ``backward`` runs them in reverse (the chain rule).
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb.
+    """
 
     def __init__(self, layers):
         layers = list(layers)
         if not layers:
-            raise ValueError("layers must be a non-empty list of Layer objects")
+            raise ValueError("layers must be a non-empty list of Layer objects; got an empty list")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] must be a coursekit.nn.Layer; got {type(layer).__name__}")
@@ -176,6 +187,23 @@ class Sequential(Layer):
         return f"Sequential([\n  {inner}\n])"
 
 
+def _initial_weights(rng, init: str, W_shape, b_shape, *, fan_in: int, fan_out: int, scale: float):
+    """Initial (W, b) of an affine layer with the given fan-in and fan-out (Dense, Conv2D, ...).
+
+    "he": W ~ N(0, 2/fan_in), for ReLU (He et al. 2015); "xavier": W ~ U(±√(6/(fan_in + fan_out)))
+    (Glorot & Bengio 2010, scikit-learn's choice); both with b = 0. "uniform": W and b ~ U(−scale,
+    scale), as in Rumelhart et al. (1986), where a bias is a weight from an always-on unit.
+    """
+    if init == "he":
+        return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=W_shape), np.zeros(b_shape)
+    if init == "xavier":
+        r = np.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-r, r, size=W_shape), np.zeros(b_shape)
+    if init == "uniform":
+        return rng.uniform(-scale, scale, size=W_shape), rng.uniform(-scale, scale, size=b_shape)
+    raise ValueError(f"init must be one of 'he', 'xavier' or 'uniform'; got {init!r}")
+
+
 class Dense(Layer):
     """Affine layer y = x W + b, x of shape (batch, n_in), W (n_in, n_out), b (n_out,).
 
@@ -184,25 +212,15 @@ class Dense(Layer):
     init: "he" — W ~ N(0, 2/n_in), for ReLU (He et al. 2015); "xavier" — W ~ U(±√(6/(n_in+n_out)))
     (Glorot & Bengio 2010, scikit-learn's choice); "uniform" — W and b ~ U(−scale, scale), as in
     Rumelhart et al. (1986), where a bias is a weight from an always-on unit. Otherwise b = 0.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb.
     """
 
+    @validate(n_in=Integer(1), n_out=Integer(1), rng=Rng(), init=OneOf("he", "xavier", "uniform"),
+              scale=Real(0, None, closed="neither"))
     def __init__(self, n_in: int, n_out: int, *, rng, init: str = "he", scale: float = 0.3):
-        n_in = positive_int(n_in, name="n_in")
-        n_out = positive_int(n_out, name="n_out")
-        rng = as_rng(rng)
-        if init == "he":
-            W = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
-            b = np.zeros(n_out)
-        elif init == "xavier":
-            r = np.sqrt(6.0 / (n_in + n_out))
-            W = rng.uniform(-r, r, size=(n_in, n_out))
-            b = np.zeros(n_out)
-        elif init == "uniform":
-            s = positive(scale, name="scale")
-            W = rng.uniform(-s, s, size=(n_in, n_out))
-            b = rng.uniform(-s, s, size=n_out)
-        else:
-            raise ValueError(f"init must be 'he', 'xavier' or 'uniform'; got {init!r}")
+        W, b = _initial_weights(rng, init, (n_in, n_out), (n_out,), fan_in=n_in, fan_out=n_out, scale=scale)
         self.n_in, self.n_out = n_in, n_out
         self.params = {"W": W, "b": b}
         self._x = None
@@ -228,58 +246,11 @@ class Dense(Layer):
         return f"Dense({self.n_in}, {self.n_out})"
 
 
-class GroupedDense(Layer):
-    """G independent Dense layers side by side (a block-diagonal weight matrix):
-    x of shape (batch, G·n_in) is split into G groups of n_in, group g maps to n_out outputs with
-    W[g] (n_in, n_out) and b[g] (n_out,), and the outputs are concatenated to (batch, G·n_out).
-
-    Training G small networks as one model this way gives each exactly the updates it would get
-    alone (the summed loss separates), at the cost of one. ``init`` as for :class:`Dense`.
-    """
-
-    def __init__(self, n_groups: int, n_in: int, n_out: int, *, rng, init: str = "he", scale: float = 0.3):
-        G = positive_int(n_groups, name="n_groups")
-        n_in = positive_int(n_in, name="n_in")
-        n_out = positive_int(n_out, name="n_out")
-        rng = as_rng(rng)
-        if init == "he":
-            W, b = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(G, n_in, n_out)), np.zeros((G, n_out))
-        elif init == "xavier":
-            r = np.sqrt(6.0 / (n_in + n_out))
-            W, b = rng.uniform(-r, r, size=(G, n_in, n_out)), np.zeros((G, n_out))
-        elif init == "uniform":
-            s = positive(scale, name="scale")
-            W, b = rng.uniform(-s, s, size=(G, n_in, n_out)), rng.uniform(-s, s, size=(G, n_out))
-        else:
-            raise ValueError(f"init must be 'he', 'xavier' or 'uniform'; got {init!r}")
-        self.n_groups, self.n_in, self.n_out = G, n_in, n_out
-        self.params = {"W": W, "b": b}
-
-    def forward(self, x, train: bool = True):
-        x = _check_batch(x)
-        G, n_in = self.n_groups, self.n_in
-        if x.ndim != 2 or x.shape[1] != G * n_in:
-            raise ValueError(f"GroupedDense({G}, {n_in}, {self.n_out}) expects x of shape (batch, {G * n_in}); "
-                             f"got {x.shape}")
-        self._xg = x.reshape(x.shape[0], G, n_in).transpose(1, 0, 2)          # (G, batch, n_in)
-        y = self._xg @ self.params["W"] + self.params["b"][:, None, :]          # (G, batch, n_out)
-        return y.transpose(1, 0, 2).reshape(x.shape[0], G * self.n_out)
-
-    def backward(self, dy):
-        B = dy.shape[0]
-        dyg = dy.reshape(B, self.n_groups, self.n_out).transpose(1, 0, 2)     # (G, batch, n_out)
-        g = self.grads
-        np.matmul(self._xg.transpose(0, 2, 1), dyg, out=g["W"])
-        np.add.reduce(dyg, axis=1, out=g["b"])
-        dx = dyg @ self.params["W"].transpose(0, 2, 1)                         # (G, batch, n_in)
-        return dx.transpose(1, 0, 2).reshape(B, self.n_groups * self.n_in)
-
-    def __repr__(self):
-        return f"GroupedDense({self.n_groups}, {self.n_in}, {self.n_out})"
-
-
 class Tanh(Layer):
-    """a = tanh(z), σ'(z) = 1 − a²."""
+    """a = tanh(z), σ'(z) = 1 − a².
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
 
     def forward(self, x, train: bool = True):
         self._a = np.tanh(_check_batch(x))
@@ -291,10 +262,13 @@ class Tanh(Layer):
 
 class Sigmoid(Layer):
     """a = σ(z) = 1/(1 + e^{−z}) (computed as ½(1 + tanh(z/2)), which never overflows),
-    σ'(z) = a(1 − a) — the logistic unit of Rumelhart et al. (1986)."""
+    σ'(z) = a(1 − a) — the logistic unit of Rumelhart et al. (1986).
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 6, notebooks/06-rnn.ipynb.
+    """
 
     def forward(self, x, train: bool = True):
-        self._a = 0.5 * (1.0 + np.tanh(0.5 * _check_batch(x)))
+        self._a = sigmoid(_check_batch(x))
         return self._a
 
     def backward(self, dy):
@@ -302,7 +276,10 @@ class Sigmoid(Layer):
 
 
 class ReLU(Layer):
-    """a = max(0, z), σ'(z) = 1 for z > 0 else 0."""
+    """a = max(0, z), σ'(z) = 1 for z > 0 else 0.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
 
     def forward(self, x, train: bool = True):
         x = _check_batch(x)
@@ -314,7 +291,10 @@ class ReLU(Layer):
 
 
 class Flatten(Layer):
-    """(batch, d1, d2, ...) → (batch, d1·d2·...); backward restores the shape."""
+    """(batch, d1, d2, ...) → (batch, d1·d2·...); backward restores the shape.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
 
     def forward(self, x, train: bool = True):
         x = _check_batch(x)
@@ -325,18 +305,19 @@ class Flatten(Layer):
         return dy.reshape(self._shape)
 
 
+@validate(rng=Rng(), activation=OneOf("relu", "tanh", "sigmoid"), init=OneOf(None, "he", "xavier", "uniform"))
 def mlp(sizes, *, rng, activation: str = "relu", init: str | None = None) -> Sequential:
     """A multilayer perceptron: ``mlp([64, 32, 10], rng=rng)`` = Dense(64,32), ReLU, Dense(32,10).
 
     activation: "relu", "tanh" or "sigmoid" between the Dense layers (none after the last: the loss
     supplies the output nonlinearity). init defaults to "he" for ReLU and "xavier" otherwise.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb.
     """
     sizes = [positive_int(s, name="sizes[i]") for s in sizes]
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output size; got {sizes}")
     acts = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
-    if activation not in acts:
-        raise ValueError(f"activation must be one of {sorted(acts)}; got {activation!r}")
     init = init or ("he" if activation == "relu" else "xavier")
     layers: list[Layer] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -347,7 +328,10 @@ def mlp(sizes, *, rng, activation: str = "relu", init: str | None = None) -> Seq
 
 
 def count_parameters(model: Layer) -> int:
-    """P, the number of trainable numbers in the model."""
+    """P, the number of trainable numbers in the model.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb.
+    """
     return int(sum(p.size for p, _ in model.parameters()))
 
 
@@ -360,11 +344,12 @@ class MSE:
 
     reduction="sum" gives Rumelhart et al.'s E = ½ Σ_cases Σ_units (y − d)² and ∂E/∂ŷ = ŷ − y instead.
     y_true may be (B,) when y_pred is (B, 1).
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 6, notebooks/06-rnn.ipynb.
     """
 
+    @validate(reduction=OneOf("mean", "sum"))
     def __init__(self, reduction: str = "mean"):
-        if reduction not in ("mean", "sum"):
-            raise ValueError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
         self.reduction = reduction
 
     def __call__(self, y_pred, y_true):
@@ -383,7 +368,10 @@ class MSE:
 
 
 def softmax(z) -> np.ndarray:
-    """softmax(z)_k = e^{z_k} / Σ_j e^{z_j} along the last axis, shifted by max z for stability."""
+    """softmax(z)_k = e^{z_k} / Σ_j e^{z_j} along the last axis, shifted by max z for stability.
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
+    """
     z = np.asarray(z, dtype=float)
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -394,6 +382,8 @@ class SoftmaxCrossEntropy:
 
     With the softmax folded into the loss, the output error δ^L is simply (p − y)/B: BP1 without a
     σ' factor to vanish (Nielsen ch. 3).
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb.
     """
 
     def __call__(self, logits, labels):
@@ -428,6 +418,13 @@ class SoftmaxCrossEntropy:
 # --------------------------------------------------------------------------------------------
 
 class Optimizer:
+    """Base class of the optimisers: holds ``model.parameters()``, the (param, grad) array pairs, and
+    updates every param in place from its grad on ``step()``.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb, through :class:`Adam` and :func:`train`.
+    """
+
     def __init__(self, parameters):
         pairs = list(parameters)
         for i, pair in enumerate(pairs):
@@ -449,6 +446,8 @@ class SGD(Optimizer):
     """Gradient descent with momentum (Rumelhart et al. 1986, eq. 9):
 
         Δw(t) = −η ∂E/∂w(t) + α Δw(t−1),   w ← w + Δw(t)       (α = ``momentum``)
+
+    Used in: week 3, notebooks/03-backprop.ipynb, through :func:`coursekit.backprop.sweeps_to_learn`.
     """
 
     def __init__(self, parameters, eta: float = 0.1, momentum: float = 0.0):
@@ -470,7 +469,11 @@ class SGD(Optimizer):
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², w ← w − η m̂/(√v̂ + ε) with
-    the bias corrections m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) (folded into the step size here)."""
+    the bias corrections m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) (folded into the step size here).
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb.
+    """
 
     def __init__(self, parameters, eta: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8):
@@ -501,28 +504,20 @@ class Adam(Optimizer):
 # Training
 # --------------------------------------------------------------------------------------------
 
-@dataclass
-class History:
-    """Per-epoch records: mean training ``loss``; ``val_loss`` and ``val_accuracy`` when validation
-    data were given (else empty); ``seconds`` of wall time for the whole run."""
-    loss: list = field(default_factory=list)
-    val_loss: list = field(default_factory=list)
-    val_accuracy: list = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def epochs(self) -> int:
-        return len(self.loss)
-
-
 def predict(model: Layer, X) -> np.ndarray:
-    """Class predictions: argmax of the outputs, or output > 0.5 for a single output unit."""
+    """Class predictions: argmax of the outputs, or output > 0.5 for a single output unit.
+
+    Used in: week 3, notebooks/03-backprop.ipynb.
+    """
     return _predict_from(model.forward(np.asarray(X, dtype=float), train=False))
 
 
 def accuracy(model: Layer, X, y) -> float:
     """Fraction of examples whose predicted class (argmax of forward(X, train=False); for a single
-    output unit, output > 0.5) equals the integer label y."""
+    output unit, output > 0.5) equals the integer label y.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb.
+    """
     y = np.asarray(y).ravel()
     X = np.asarray(X, dtype=float)
     if X.shape[0] != y.shape[0]:
@@ -542,21 +537,26 @@ def _as_data(X, name: str) -> np.ndarray:
     return X
 
 
-def train(model: Layer, loss, optimiser: Optimizer, X, y, *, epochs: int, batch_size: int, rng,
+def train(model: Layer, loss, optimizer: Optimizer, X, y, *, epochs: int, batch_size: int, rng,
           X_val=None, y_val=None, progress: bool = True,
           stop_when: Callable[[History], bool] | None = None) -> History:
     """Mini-batch training: each epoch shuffles (X, y) with ``rng``, and for each batch runs
-    forward → loss → backward → ``optimiser.step()``.
+    forward → loss → backward → ``optimizer.step()``.
 
     progress: a tqdm bar over epochs (``tqdm.auto``, removed when done). stop_when(history), if given,
-    is called after each epoch and ends training when it returns True. Returns a :class:`History`.
+    is called after each epoch and ends training when it returns True. Returns a :class:`History`
+    recording per epoch the mean training ``loss`` and, when validation data are given, ``val_loss``
+    and ``val_accuracy`` (empty lists otherwise); ``seconds`` is the wall time of the whole run.
     With batch_size ≥ len(X) every epoch is one full-batch "sweep" and no shuffling is done.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 5, notebooks/05-cnn.ipynb; week 6,
+    notebooks/06-rnn.ipynb.
     """
     if not isinstance(model, Layer):
         raise TypeError(f"model must be a coursekit.nn.Layer; got {type(model).__name__}")
     check_callable(loss, name="loss")
-    if not isinstance(optimiser, Optimizer):
-        raise TypeError(f"optimiser must be a coursekit.nn optimiser (SGD, Adam); got {type(optimiser).__name__}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a coursekit.nn optimizer (SGD, Adam); got {type(optimizer).__name__}")
     X = _as_data(X, "X")
     y = np.asarray(y)
     if X.ndim < 2:
@@ -566,7 +566,8 @@ def train(model: Layer, loss, optimiser: Optimizer, X, y, *, epochs: int, batch_
     batch_size = positive_int(batch_size, name="batch_size")
     rng = as_rng(rng)
     if (X_val is None) != (y_val is None):
-        raise ValueError("give both X_val and y_val, or neither")
+        raise ValueError(f"give both X_val and y_val, or neither; got X_val={'None' if X_val is None else 'an array'} "
+                         f"and y_val={'None' if y_val is None else 'an array'}")
     if X_val is not None:
         X_val = _as_data(X_val, "X_val")
         y_val = np.asarray(y_val)
@@ -578,7 +579,7 @@ def train(model: Layer, loss, optimiser: Optimizer, X, y, *, epochs: int, batch_
     from tqdm.auto import tqdm
 
     n = X.shape[0]
-    history = History()
+    history = History("loss", "val_loss", "val_accuracy")
     t0 = time.perf_counter()
     bar = tqdm(range(epochs), disable=not progress, leave=False, desc="epochs")
     for _ in bar:
@@ -591,13 +592,13 @@ def train(model: Layer, loss, optimiser: Optimizer, X, y, *, epochs: int, batch_
         for xb, yb in batches:
             value, dy = loss(model.forward(xb, train=True), yb)
             model.backward(dy)
-            optimiser.step()
+            optimizer.step()
             total += value * xb.shape[0]
-        history.loss.append(total / n)
+        history.record(loss=total / n)
         if X_val is not None:
             out = model.forward(X_val, train=False)
-            history.val_loss.append(loss(out, y_val)[0])
-            history.val_accuracy.append(float(np.mean(_predict_from(out) == y_val)) if classify else float("nan"))
+            history.record(val_loss=loss(out, y_val)[0],
+                           val_accuracy=float(np.mean(_predict_from(out) == y_val)) if classify else float("nan"))
         if progress:
             post = {"loss": f"{history.loss[-1]:.4g}"}
             if history.val_accuracy:
@@ -617,17 +618,23 @@ def _predict_from(out: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
-# Gradients: backprop against finite differences
+# All the parameters as one vector
 # --------------------------------------------------------------------------------------------
 
 def get_flat_params(model: Layer) -> np.ndarray:
-    """All parameters as one vector θ of length P (a copy)."""
+    """All parameters as one vector θ of length P (a copy).
+
+    Used in: no notebook yet (week 3's module; tested in tests/test_nn.py).
+    """
     pairs = model.parameters()
     return np.concatenate([p.ravel() for p, _ in pairs]) if pairs else np.zeros(0)
 
 
 def set_flat_params(model: Layer, theta) -> None:
-    """Write the vector θ back into the model's parameter arrays, in place."""
+    """Write the vector θ back into the model's parameter arrays, in place.
+
+    Used in: no notebook yet (week 3's module; tested in tests/test_nn.py).
+    """
     theta = as_array(theta, name="theta", ndim=1, allow_empty=True)
     P = count_parameters(model)
     if theta.size != P:
@@ -639,243 +646,10 @@ def set_flat_params(model: Layer, theta) -> None:
 
 
 def flat_grads(model: Layer) -> np.ndarray:
-    """The gradients last written by ``backward``, as one vector of length P."""
+    """The gradients last written by ``backward``, as one vector of length P.
+
+    Used in: week 3, notebooks/03-backprop.ipynb; week 6, notebooks/06-rnn.ipynb, through
+    :func:`coursekit.backprop.model_gradient_check` and :func:`coursekit.backprop.time_gradient`.
+    """
     pairs = model.parameters()
     return np.concatenate([g.ravel() for _, g in pairs]) if pairs else np.zeros(0)
-
-
-def backprop_gradient(model: Layer, loss, X, y) -> np.ndarray:
-    """∇_θ C by one forward and one backward pass: O(P) work for P parameters."""
-    _, dy = loss(model.forward(np.asarray(X, dtype=float), train=True), y)
-    model.backward(dy)
-    return flat_grads(model)
-
-
-def numerical_gradient(model: Layer, loss, X, y, h: float = 1e-6) -> np.ndarray:
-    """∇_θ C by central differences, [C(θ + h e_k) − C(θ − h e_k)]/2h for each of the P parameters:
-    2P forward passes of O(P) each, so O(P²) work. The parameters are restored afterwards."""
-    h = positive(h, name="h")
-    X = np.asarray(X, dtype=float)
-    grad = []
-    for p, _ in model.parameters():
-        flat = p.reshape(-1)                      # a view: writing flat[k] writes p
-        for k in range(flat.size):
-            old = flat[k]
-            flat[k] = old + h
-            plus = loss(model.forward(X, train=True), y)[0]
-            flat[k] = old - h
-            minus = loss(model.forward(X, train=True), y)[0]
-            flat[k] = old
-            grad.append((plus - minus) / (2 * h))
-    return np.array(grad)
-
-
-def _rel_error(a, b) -> float:
-    a, b = np.ravel(a), np.ravel(b)
-    if a.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(a) + np.abs(b))))
-
-
-def gradient_check(model: Layer, loss, X, y, h: float = 1e-6) -> float:
-    """Largest relative error max_k |g_k − ĝ_k| / max(1, |g_k| + |ĝ_k|) between backprop's gradient g
-    and central differences ĝ. Near 1e-9 means right; above ~1e-5 means a bug."""
-    g = backprop_gradient(model, loss, X, y)
-    return _rel_error(g, numerical_gradient(model, loss, X, y, h))
-
-
-def layer_gradient_check(layer: Layer, x, *, rng, h: float = 1e-6) -> dict:
-    """Check one layer's backward against central differences, for any layer (also a later chapter's).
-
-    Uses the scalar L = Σ R ⊙ layer(x) with a fixed random R, so ∂L/∂y = R. Returns the largest relative
-    error for the input gradient ("x") and for each parameter (its name); all should be ≲ 1e-7.
-    """
-    rng = as_rng(rng)
-    x = np.array(x, dtype=float)
-    R = rng.normal(size=np.shape(layer.forward(x, train=True)))
-    f = lambda: float(np.sum(R * layer.forward(x, train=True)))
-    layer.forward(x, train=True)
-    dx = layer.backward(R.copy())
-    analytic = {"x": np.array(dx)} | {k: g.copy() for k, g in layer.grads.items()}
-    errors = {}
-    for name, arr in [("x", x)] + list(layer.params.items()):
-        flat = arr.reshape(-1)
-        num = np.empty(flat.size)
-        for k in range(flat.size):
-            old = flat[k]
-            flat[k] = old + h
-            plus = f()
-            flat[k] = old - h
-            minus = f()
-            flat[k] = old
-            num[k] = (plus - minus) / (2 * h)
-        errors[name] = _rel_error(analytic[name], num)
-    return errors
-
-
-def time_gradient(model: Layer, loss, X, y, *, method: str = "backprop", repeats: int = 3) -> float:
-    """Seconds for one full gradient by ``method`` ("backprop" or "finite differences"), best of
-    ``repeats`` runs."""
-    fns = {"backprop": backprop_gradient, "finite differences": numerical_gradient}
-    if method not in fns:
-        raise ValueError(f"method must be 'backprop' or 'finite differences'; got {method!r}")
-    repeats = positive_int(repeats, name="repeats")
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fns[method](model, loss, X, y)
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def time_forward(model: Layer, loss, X, y, number: int = 10, repeats: int = 3) -> float:
-    """Seconds for one forward pass and cost evaluation on (X, y) — the unit of cost of finite
-    differences, which need 2P of them: the mean over ``number`` calls, best of ``repeats``."""
-    number = positive_int(number, name="number")
-    repeats = positive_int(repeats, name="repeats")
-    X = np.asarray(X, dtype=float)
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            loss(model.forward(X, train=True), y)
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best
-
-
-def gradient_timing(model: Layer, loss, X, y, repeats: int = 3) -> tuple[float, float]:
-    """Seconds for one full gradient by (backprop, central differences), each the best of ``repeats``."""
-    return (time_gradient(model, loss, X, y, method="backprop", repeats=repeats),
-            time_gradient(model, loss, X, y, method="finite differences", repeats=repeats))
-
-
-# --------------------------------------------------------------------------------------------
-# The tasks of Rumelhart, Hinton & Williams (1986)
-# --------------------------------------------------------------------------------------------
-
-def xor_data() -> tuple[np.ndarray, np.ndarray]:
-    """The four XOR cases: X (4, 2) of 0/1, y (4,) = x₁ XOR x₂."""
-    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
-    return X, (X[:, 0] != X[:, 1]).astype(int)
-
-
-def symmetry_data(n: int = 6) -> tuple[np.ndarray, np.ndarray]:
-    """All 2ⁿ binary vectors of length n (rows, in binary counting order) and y = 1 iff the vector is
-    symmetric about its centre (a palindrome): the task of Rumelhart et al. (1986), Fig. 1, with n = 6."""
-    n = positive_int(n, name="n", minimum=2)
-    X = ((np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)) & 1).astype(float)
-    return X, np.all(X == X[:, ::-1], axis=1).astype(int)
-
-
-def symmetry_converged(model: Layer, X, y, tol: float = 0.1) -> bool:
-    """Learned: every output is within ``tol`` of its 0/1 target."""
-    tol = in_range(tol, 0.0, 0.5, name="tol", closed="right")
-    out = model.forward(np.asarray(X, dtype=float), train=False).ravel()
-    return bool(np.all(np.abs(out - np.asarray(y).ravel()) < tol))
-
-
-def symmetry_ratios(W) -> dict:
-    """Describe the input→hidden weights W (n_in, n_hidden) of a symmetry network.
-
-    For each hidden unit (a column of W): ``antisymmetry`` = max_i |w_i + w_{n+1−i}| / max_i |w_i|
-    (0 when mirror-image inputs have equal and opposite weights), and ``ratios`` = the magnitudes of
-    the n/2 mirror pairs (averaged over the pair), sorted and divided by the smallest. Rumelhart et
-    al. (1986) found 1 : 2 : 4 — powers of two, so no asymmetric input can balance the sum to zero.
-    Returns arrays of shape (n_hidden,) and (n_hidden, n_in/2).
-    """
-    W = as_matrix(W, name="W")
-    n = W.shape[0]
-    if n % 2:
-        raise ValueError(f"W must have an even number of rows (inputs); got {n}")
-    half = n // 2
-    biggest = np.max(np.abs(W), axis=0)
-    anti = np.max(np.abs(W + W[::-1]), axis=0) / np.where(biggest > 0, biggest, 1.0)
-    pair = np.sort((np.abs(W[:half]) + np.abs(W[::-1][:half])) / 2, axis=0)     # (half, n_hidden)
-    smallest = np.where(pair[0] > 0, pair[0], np.nan)
-    return {"antisymmetry": anti, "ratios": (pair / smallest).T}
-
-
-@dataclass
-class ParallelRuns:
-    """``sweeps[k]`` = full-batch sweeps network k needed until every output was within ``tol`` of its
-    target (−1 if not within ``max_sweeps``); the final weights ``W_in`` (K, n_in, H), ``b_in`` (K, H),
-    ``W_out`` (K, H, 1), ``b_out`` (K, 1); ``loss`` (K, n_sweeps) the error E of each network per sweep."""
-    sweeps: np.ndarray
-    W_in: np.ndarray
-    b_in: np.ndarray
-    W_out: np.ndarray
-    b_out: np.ndarray
-    loss: np.ndarray
-    tol: float
-    max_sweeps: int
-
-    @property
-    def converged(self) -> np.ndarray:
-        return self.sweeps > 0
-
-    def median_sweeps(self) -> float:
-        """Median sweeps over *all* networks, counting the unconverged as ∞ (nan if half failed)."""
-        s = np.where(self.converged, self.sweeps, np.inf).astype(float)
-        m = float(np.median(s))
-        return m if np.isfinite(m) else float("nan")
-
-    def network(self, k: int) -> Sequential:
-        """Network k as an ordinary n_in-H-1 sigmoid :class:`Sequential` (a copy of its weights)."""
-        n_in, H = self.W_in.shape[1:]
-        r = np.random.default_rng(0)
-        net = Sequential([Dense(n_in, H, rng=r), Sigmoid(), Dense(H, 1, rng=r), Sigmoid()])
-        net[0].params["W"], net[0].params["b"] = self.W_in[k], self.b_in[k]
-        net[2].params["W"], net[2].params["b"] = self.W_out[k], self.b_out[k]
-        return net
-
-
-def sweeps_to_learn(X, y, n_nets: int, n_hidden: int, *, rng, eta: float = 0.1, momentum: float = 0.9,
-                    scale: float = 0.3, max_sweeps: int = 10_000, tol: float = 0.1) -> ParallelRuns:
-    """Train ``n_nets`` n_in-``n_hidden``-1 sigmoid networks from independent random starts, as
-    Rumelhart et al. (1986) did: full-batch gradient descent ("sweeps") on E = ½ Σ_cases (y − d)² with
-    momentum, Δw(t) = −η ∂E/∂w + α Δw(t−1), weights and biases drawn from U(−scale, scale). A network
-    has learned when every output is within ``tol`` of its 0/1 target.
-
-    The networks train side by side as one model — their hidden layers are one Dense (its columns are
-    independent), their output layers a :class:`GroupedDense` — so each gets exactly its own gradient.
-    """
-    X = as_matrix(X, name="X")
-    y = as_array(y, name="y", ndim=1)
-    same_length(X, y, names=("X", "y"))
-    K = positive_int(n_nets, name="n_nets")
-    H = positive_int(n_hidden, name="n_hidden")
-    max_sweeps = positive_int(max_sweeps, name="max_sweeps")
-    tol = in_range(tol, 0.0, 0.5, name="tol", closed="neither")
-    rng = as_rng(rng)
-    n, n_in = X.shape
-    Yk = np.repeat(y[:, None], K, axis=1)                     # (n, K): the same targets for every network
-    model = Sequential([Dense(n_in, K * H, rng=rng, init="uniform", scale=scale), Sigmoid(),
-                        GroupedDense(K, H, 1, rng=rng, init="uniform", scale=scale), Sigmoid()])
-    opt = SGD(model.parameters(), eta=eta, momentum=momentum)
-    sweeps = np.full(K, -1)
-    losses = []
-
-    def record(history):
-        # the outputs computed during this sweep (before its weight change) are all within tol:
-        # the network has learned the task by this sweep
-        err = model[3]._a - Yk
-        losses.append(0.5 * np.sum(err * err, axis=0))
-        done = np.all(np.abs(err) < tol, axis=0)
-        sweeps[done & (sweeps < 0)] = history.epochs
-        return bool(np.all(sweeps > 0))
-
-    train(model, MSE("sum"), opt, X, Yk, epochs=max_sweeps, batch_size=n, rng=rng, progress=False,
-          stop_when=record)
-    W1 = model[0].params["W"].reshape(n_in, K, H).transpose(1, 0, 2).copy()
-    b1 = model[0].params["b"].reshape(K, H).copy()
-    W2, b2 = model[2].params["W"].copy(), model[2].params["b"].copy()
-    return ParallelRuns(sweeps, W1, b1, W2, b2, np.array(losses).T, tol, max_sweeps)
-
-
-def symmetry_sweeps(n_nets: int, *, rng, eta: float = 0.1, momentum: float = 0.9, scale: float = 0.3,
-                    max_sweeps: int = 10_000, tol: float = 0.1) -> ParallelRuns:
-    """The symmetry task of Rumelhart et al. (1986), Fig. 1: 6-2-1 networks, all 64 patterns, with the
-    paper's η = 0.1 and α = 0.9 (see :func:`sweeps_to_learn`)."""
-    X, y = symmetry_data(6)
-    return sweeps_to_learn(X, y, n_nets, 2, rng=rng, eta=eta, momentum=momentum, scale=scale,
-                           max_sweeps=max_sweeps, tol=tol)

@@ -15,12 +15,13 @@ from typing import Callable
 
 import numpy as np
 
+from ._numerics import central_differences, relative_error, sigmoid, softplus
 from ._validate import as_matrix, as_vector, check_callable, positive, positive_int, same_length
 
 __all__ = [
     "numerical_gradient", "numerical_jacobian", "numerical_hessian", "gradient_check",
     "RootResult", "bisection", "newton_raphson",
-    "Path", "gradient_descent", "newton_method",
+    "DescentPath", "gradient_descent", "newton_method",
     "sigmoid", "logistic_loss", "logistic_gradient", "logistic_hessian", "newton_step",
     "LogisticFit", "fit_logistic_newton", "fit_logistic_gd", "lipschitz_constant",
     "rosenbrock", "rosenbrock_grad", "rosenbrock_hess",
@@ -35,26 +36,32 @@ def numerical_gradient(f: Callable, x, h: float = 1e-6) -> np.ndarray:
     """Central differences ∂f/∂x_i ≈ [f(x + h e_i) − f(x − h e_i)] / 2h, error O(h²).
 
     f: scalar function of a 1-D array; x: the point (1-D).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, through :func:`gradient_check` and
+    :func:`numerical_hessian`.
     """
     check_callable(f, name="f")
-    x = as_vector(x, name="x")
+    x = as_vector(x, name="x").copy()
     h = positive(h, name="h")
-    E = h * np.eye(x.size)
-    return np.array([(f(x + e) - f(x - e)) / (2 * h) for e in E])
+    return central_differences(lambda: f(x.copy()), x, h)
 
 
 def numerical_jacobian(F: Callable, x, h: float = 1e-6) -> np.ndarray:
-    """Central-difference Jacobian J_ij = ∂F_i/∂x_j of a vector function F: ℝⁿ → ℝᵐ, shape (m, n)."""
+    """Central-difference Jacobian J_ij = ∂F_i/∂x_j of a vector function F: ℝⁿ → ℝᵐ, shape (m, n).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     check_callable(F, name="F")
-    x = as_vector(x, name="x")
+    x = as_vector(x, name="x").copy()
     h = positive(h, name="h")
-    E = h * np.eye(x.size)
-    cols = [(np.atleast_1d(F(x + e)) - np.atleast_1d(F(x - e))) / (2 * h) for e in E]
-    return np.stack(cols, axis=1)
+    return central_differences(lambda: F(x.copy()), x, h).reshape(x.size, -1).T
 
 
 def numerical_hessian(f: Callable, x, h: float = 1e-4) -> np.ndarray:
-    """Hessian H_ij = ∂²f/∂x_i∂x_j by central differences of the numerical gradient, symmetrised."""
+    """Hessian H_ij = ∂²f/∂x_i∂x_j by central differences of the numerical gradient, symmetrised.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     check_callable(f, name="f")
     x = as_vector(x, name="x")
     H = numerical_jacobian(lambda z: numerical_gradient(f, z, h), x, h)
@@ -65,14 +72,17 @@ def gradient_check(f: Callable, grad: Callable, x, h: float = 1e-6) -> float:
     """Largest relative error between an analytic gradient and central differences.
 
     err = max_i |g_i − ĝ_i| / max(1, |g_i| + |ĝ_i|). Values near 1e-8 mean the gradient is right;
-    values above ~1e-4 mean a bug (with h = 1e-6 and double precision).
+    values above ~1e-4 mean a bug (with h = 1e-6 and double precision). (For the parameters of a
+    network, see :func:`coursekit.backprop.model_gradient_check`.)
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
     check_callable(grad, name="grad")
     g = np.asarray(grad(as_vector(x, name="x")), dtype=float).ravel()
     g_num = numerical_gradient(f, x, h).ravel()
     if g.shape != g_num.shape:
         raise ValueError(f"grad must return {g_num.size} numbers (one per entry of x); got {g.size}")
-    return float(np.max(np.abs(g - g_num) / np.maximum(1.0, np.abs(g) + np.abs(g_num))))
+    return relative_error(g, g_num)
 
 
 # --------------------------------------------------------------------------------------------
@@ -81,11 +91,14 @@ def gradient_check(f: Callable, grad: Callable, x, h: float = 1e-6) -> float:
 
 @dataclass
 class RootResult:
-    """``root`` after ``iterations`` steps; ``history`` holds every iterate (the midpoints for bisection)."""
+    """``root`` after ``iterations`` steps; ``iterates`` holds every iterate (the midpoints for bisection).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, through :func:`bisection` and :func:`newton_raphson`.
+    """
     root: float
     iterations: int
     converged: bool
-    history: np.ndarray = field(repr=False)
+    iterates: np.ndarray = field(repr=False)
 
 
 def bisection(f: Callable, a: float, b: float, tol: float = 1e-12, max_iter: int = 200) -> RootResult:
@@ -94,6 +107,8 @@ def bisection(f: Callable, a: float, b: float, tol: float = 1e-12, max_iter: int
     After k halvings the root lies in a bracket of width (b − a)/2^k; stopping when the width is at
     most ``tol`` takes ⌈log₂((b − a)/tol)⌉ halvings: 40 for [1, 2] and 1e-12. Convergence is linear
     (one bit per step). Returns the midpoint of the last bracket.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
     check_callable(f, name="f")
     a, b = float(a), float(b)
@@ -109,18 +124,18 @@ def bisection(f: Callable, a: float, b: float, tol: float = 1e-12, max_iter: int
     if np.sign(fa) == np.sign(fb):
         raise ValueError(f"the bracket [a, b] = [{a:g}, {b:g}] has no sign change: "
                          f"f(a) = {fa:g} and f(b) = {fb:g}; choose a and b with f(a)·f(b) < 0")
-    history = []
+    iterates = []
     for k in range(1, max_iter + 1):
         m = (a + b) / 2
-        history.append(m)
+        iterates.append(m)
         fm = f(m)
         if np.sign(fm) == np.sign(fa):
             a, fa = m, fm
         else:
             b = m
         if fm == 0 or b - a <= tol:
-            return RootResult((a + b) / 2, k, True, np.array(history))
-    return RootResult((a + b) / 2, max_iter, False, np.array(history))
+            return RootResult((a + b) / 2, k, True, np.array(iterates))
+    return RootResult((a + b) / 2, max_iter, False, np.array(iterates))
 
 
 def newton_raphson(f: Callable, fprime: Callable, x0: float, tol: float = 1e-15,
@@ -129,6 +144,8 @@ def newton_raphson(f: Callable, fprime: Callable, x0: float, tol: float = 1e-15,
 
     Near a simple root the error squares each step, ``e_{k+1} ≈ (f''/2f') e_k²``: the number of correct
     digits roughly doubles. Stops when |x_{k+1} − x_k| ≤ tol·max(1, |x_k|).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
     check_callable(f, name="f")
     check_callable(fprime, name="fprime")
@@ -137,17 +154,17 @@ def newton_raphson(f: Callable, fprime: Callable, x0: float, tol: float = 1e-15,
         raise ValueError(f"x0 must be finite; got {x0}")
     tol = positive(tol, name="tol")
     max_iter = positive_int(max_iter, name="max_iter")
-    history = [x]
+    iterates = [x]
     for k in range(1, max_iter + 1):
         d = fprime(x)
         if d == 0:
             raise ZeroDivisionError(f"f'(x) = 0 at x = {x:g} (iteration {k}); Newton's step is undefined there")
         x_new = x - f(x) / d
-        history.append(x_new)
+        iterates.append(x_new)
         if abs(x_new - x) <= tol * max(1.0, abs(x)):
-            return RootResult(x_new, k, True, np.array(history))
+            return RootResult(x_new, k, True, np.array(iterates))
         x = x_new
-    return RootResult(x, max_iter, False, np.array(history))
+    return RootResult(x, max_iter, False, np.array(iterates))
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,56 +172,56 @@ def newton_raphson(f: Callable, fprime: Callable, x0: float, tol: float = 1e-15,
 # --------------------------------------------------------------------------------------------
 
 @dataclass
-class Path:
-    """Iterates ``xs`` (n_steps + 1, d) of a descent method and the function values ``fs``."""
+class DescentPath:
+    """Iterates ``xs`` (n_steps + 1, d) of a descent method and the function values ``fs``.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, through :func:`gradient_descent` and
+    :func:`newton_method`.
+    """
     xs: np.ndarray
     fs: np.ndarray
 
 
-def gradient_descent(f: Callable, grad: Callable, x0, eta: float, n_steps: int = 100) -> Path:
-    """x_{k+1} = x_k − η ∇f(x_k). Converges on an L-smooth convex f for η < 2/L."""
-    check_callable(f, name="f")
+def gradient_descent(f: Callable, grad: Callable, x0, eta: float, n_steps: int = 100) -> DescentPath:
+    """x_{k+1} = x_k − η ∇f(x_k). Converges on an L-smooth convex f for η < 2/L.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     check_callable(grad, name="grad")
-    x = as_vector(x0, name="x0")
-    eta = positive(eta, name="eta")
-    n_steps = positive_int(n_steps, name="n_steps")
-    xs = [x]
-    for _ in range(n_steps):
-        x = x - eta * np.asarray(grad(x), dtype=float)
-        if not np.all(np.isfinite(x)):
-            break                                   # diverged: stop and show the path so far
-        xs.append(x)
-    xs = np.array(xs)
-    return Path(xs, np.array([f(z) for z in xs]))
+    return _descend(f, lambda x: np.asarray(grad(x), dtype=float), x0, eta, n_steps)
 
 
 def newton_method(f: Callable, grad: Callable, hess: Callable, x0, eta: float = 1.0,
-                  n_steps: int = 20) -> Path:
-    """x_{k+1} = x_k − η H(x_k)⁻¹ ∇f(x_k): the minimum of the local quadratic model (η = 1)."""
+                  n_steps: int = 20) -> DescentPath:
+    """x_{k+1} = x_k − η H(x_k)⁻¹ ∇f(x_k): the minimum of the local quadratic model (η = 1).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
+    check_callable(grad, name="grad")
     check_callable(hess, name="hess")
+    return _descend(f, lambda x: np.linalg.solve(hess(x), grad(x)), x0, eta, n_steps)
+
+
+def _descend(f: Callable, direction: Callable, x0, eta, n_steps) -> DescentPath:
+    """x_{k+1} = x_k − η d(x_k) for ``n_steps`` steps, stopping early (and showing the path so far)
+    if an iterate is not finite: the method diverged."""
+    check_callable(f, name="f")
     x = as_vector(x0, name="x0")
     eta = positive(eta, name="eta")
     n_steps = positive_int(n_steps, name="n_steps")
     xs = [x]
     for _ in range(n_steps):
-        x = x - eta * np.linalg.solve(hess(x), grad(x))
+        x = x - eta * direction(x)
         if not np.all(np.isfinite(x)):
             break
         xs.append(x)
     xs = np.array(xs)
-    return Path(xs, np.array([f(z) for z in xs]))
+    return DescentPath(xs, np.array([f(z) for z in xs]))
 
 
 # --------------------------------------------------------------------------------------------
 # Logistic regression
 # --------------------------------------------------------------------------------------------
-
-def sigmoid(z):
-    """σ(z) = 1 / (1 + e^{−z}), computed without overflow for large |z|."""
-    z = np.asarray(z, dtype=float)
-    ez = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + ez), ez / (1 + ez))
-
 
 def _design(X):
     """[1, X]: the intercept b is the first entry of θ = (b, w)."""
@@ -215,8 +232,9 @@ def _check_xy(X, y):
     X = as_matrix(X, name="X")
     y = as_vector(y, name="y")
     same_length(X, y, names=("X", "y"))
-    if not np.all((y == 0) | (y == 1)):
-        raise ValueError("y must contain only 0 and 1")
+    bad = (y != 0) & (y != 1)
+    if bad.any():
+        raise ValueError(f"y must contain only 0 and 1; found {y[bad][0]:g} at [{np.flatnonzero(bad)[0]}]")
     return X, y
 
 
@@ -224,15 +242,20 @@ def logistic_loss(theta, X, y, lam: float = 1.0) -> float:
     """L(θ) = −Σ_i [y_i log p_i + (1 − y_i) log(1 − p_i)] + (λ/2)‖w‖², p = σ(b + Xw), θ = (b, w).
 
     With λ = 1/C this is the objective of scikit-learn's ``LogisticRegression(C=C)`` divided by C.
+
+    Used in: no notebook yet (week 0's module; tested in tests/test_optim.py).
     """
     z = _design(X) @ theta
     # −log σ(z) = log(1 + e^{−z}); −log(1 − σ(z)) = log(1 + e^{z})
-    nll = np.sum(np.logaddexp(0, z) - y * z)
+    nll = np.sum(softplus(z) - y * z)
     return float(nll + 0.5 * lam * theta[1:] @ theta[1:])
 
 
 def logistic_gradient(theta, X, y, lam: float = 1.0) -> np.ndarray:
-    """∇L = X̃ᵀ(p − y) + λ (0, w), with X̃ = [1, X]."""
+    """∇L = X̃ᵀ(p − y) + λ (0, w), with X̃ = [1, X].
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     Xt = _design(X)
     g = Xt.T @ (sigmoid(Xt @ theta) - y)
     g[1:] += lam * theta[1:]
@@ -240,7 +263,10 @@ def logistic_gradient(theta, X, y, lam: float = 1.0) -> np.ndarray:
 
 
 def logistic_hessian(theta, X, y, lam: float = 1.0) -> np.ndarray:
-    """H = X̃ᵀ S X̃ + λ diag(0, 1, …, 1), S = diag(p_i (1 − p_i)). Positive definite for λ > 0."""
+    """H = X̃ᵀ S X̃ + λ diag(0, 1, …, 1), S = diag(p_i (1 − p_i)). Positive definite for λ > 0.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     Xt = _design(X)
     p = sigmoid(Xt @ theta)
     H = (Xt * (p * (1 - p))[:, None]).T @ Xt
@@ -249,19 +275,29 @@ def logistic_hessian(theta, X, y, lam: float = 1.0) -> np.ndarray:
 
 
 def newton_step(theta, X, y, lam: float = 1.0) -> np.ndarray:
-    """One Newton step θ ← θ − H⁻¹∇L; for logistic regression this is one IRLS step."""
+    """One Newton step θ ← θ − H⁻¹∇L; for logistic regression this is one IRLS step.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, by the check of an exercise.
+    """
     return theta - np.linalg.solve(logistic_hessian(theta, X, y, lam), logistic_gradient(theta, X, y, lam))
 
 
 def lipschitz_constant(X, lam: float = 1.0) -> float:
-    """L = λ_max(X̃ᵀX̃)/4 + λ bounds the Hessian (σ' ≤ 1/4), so η = 1/L is a safe gradient step."""
+    """L = λ_max(X̃ᵀX̃)/4 + λ bounds the Hessian (σ' ≤ 1/4), so η = 1/L is a safe gradient step.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, through :func:`fit_logistic_gd`.
+    """
     Xt = _design(as_matrix(X, name="X"))
     return float(np.linalg.eigvalsh(Xt.T @ Xt)[-1] / 4 + lam)
 
 
 @dataclass
 class LogisticFit:
-    """Fitted intercept ``b`` and weights ``w``; ``grad_norms[k]`` is ‖∇L‖ after k iterations."""
+    """Fitted intercept ``b`` and weights ``w``; ``grad_norms[k]`` is ‖∇L‖ after k iterations.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb, through :func:`fit_logistic_gd` and
+    :func:`fit_logistic_newton`.
+    """
     b: float
     w: np.ndarray
     n_iter: int
@@ -302,6 +338,8 @@ def fit_logistic_newton(X, y, C: float = 1.0, tol: float = 1e-6, max_iter: int =
 
     C is scikit-learn's inverse regularisation strength (λ = 1/C; the intercept is not penalised).
     Quadratic convergence: a handful of steps, each costing a d × d solve.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
     X, y = _check_xy(X, y)
     lam = 1 / positive(C, name="C")
@@ -315,6 +353,8 @@ def fit_logistic_gd(X, y, C: float = 1.0, eta: float | None = None, tol: float =
     """The same objective by gradient descent θ ← θ − η∇L, with η = 1/L by default.
 
     Linear convergence at a rate set by the condition number of H: thousands of steps here.
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
     X, y = _check_xy(X, y)
     lam = 1 / positive(C, name="C")
@@ -329,15 +369,24 @@ def fit_logistic_gd(X, y, C: float = 1.0, eta: float | None = None, tol: float =
 # --------------------------------------------------------------------------------------------
 
 def rosenbrock(x, a: float = 1.0, b: float = 100.0) -> float:
-    """Rosenbrock's valley f(x, y) = (a − x)² + b (y − x²)², minimum 0 at (a, a²) (Rosenbrock 1960)."""
+    """Rosenbrock's valley f(x, y) = (a − x)² + b (y − x²)², minimum 0 at (a, a²) (Rosenbrock 1960).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     return float((a - x[0]) ** 2 + b * (x[1] - x[0] ** 2) ** 2)
 
 
 def rosenbrock_grad(x, a: float = 1.0, b: float = 100.0) -> np.ndarray:
-    """∇f = (−2(a − x) − 4b x (y − x²), 2b (y − x²))."""
+    """∇f = (−2(a − x) − 4b x (y − x²), 2b (y − x²)).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     return np.array([-2 * (a - x[0]) - 4 * b * x[0] * (x[1] - x[0] ** 2), 2 * b * (x[1] - x[0] ** 2)])
 
 
 def rosenbrock_hess(x, a: float = 1.0, b: float = 100.0) -> np.ndarray:
-    """H = [[2 − 4b(y − 3x²), −4bx], [−4bx, 2b]]."""
+    """H = [[2 − 4b(y − 3x²), −4bx], [−4bx, 2b]].
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     return np.array([[2 - 4 * b * (x[1] - 3 * x[0] ** 2), -4 * b * x[0]], [-4 * b * x[0], 2 * b]])

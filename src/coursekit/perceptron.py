@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_array, as_matrix, as_rng, as_spins, as_vector, positive, positive_int
+from ._numerics import scalar_or_array
+from ._validate import Rng, as_array, as_matrix, as_spins, as_vector, positive, positive_int, validate
 
 __all__ = [
     "augment", "predict", "PerceptronFit", "train", "ManyFits", "train_many",
-    "separable_data", "xor_data", "max_margin", "mistake_bound",
+    "separable_data", "MaxMargin", "max_margin", "mistake_bound",
     "is_separable", "separable_many", "cover_fraction", "separable_fraction",
 ]
 
@@ -27,7 +28,11 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 def augment(X, bias: bool = True) -> np.ndarray:
-    """x̃ = (x, 1): the bias becomes the weight of a constant input (works on (…, P, N) arrays)."""
+    """x̃ = (x, 1): the bias becomes the weight of a constant input (works on (…, P, N) arrays).
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`mistake_bound`, :func:`train` and
+    :func:`train_many`.
+    """
     X = np.asarray(X, dtype=float)
     if not bias:
         return X
@@ -43,6 +48,7 @@ def _check_xy(X, y, ndim=2):
     return X, y
 
 
+@validate(rng=Rng())
 def separable_data(n_points: int, n_dims: int, *, rng, margin: float = 0.1, n_sets: int | None = None):
     """Random data labelled by a teacher perceptron through the origin, with a guaranteed margin.
 
@@ -50,8 +56,9 @@ def separable_data(n_points: int, n_dims: int, *, rng, margin: float = 0.1, n_se
     ``y = sign(w*·x)``, and points with ``|w*·x| < margin`` are redrawn, so ``y w*·x ≥ margin``.
     Returns ``(X, y, w_star)``, with a leading axis of length ``n_sets`` when it is given (many
     independent data sets at once, each with its own teacher).
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
     """
-    rng = as_rng(rng)
     n_points = positive_int(n_points, name="n_points")
     n_dims = positive_int(n_dims, name="n_dims")
     margin = positive(margin, name="margin")
@@ -73,19 +80,15 @@ def separable_data(n_points: int, n_dims: int, *, rng, margin: float = 0.1, n_se
     return X, y, w_star
 
 
-def xor_data():
-    """The four corners of the unit square labelled by XOR (+1 when exactly one input is on)."""
-    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    y = np.array([-1.0, 1.0, 1.0, -1.0])
-    return X, y
-
-
 # --------------------------------------------------------------------------------------------
 # The learning rule
 # --------------------------------------------------------------------------------------------
 
 def predict(w, b, X) -> np.ndarray:
-    """ŷ = sign(w·x + b), with sign(0) = −1 (a point on the boundary counts as a mistake for y = +1)."""
+    """ŷ = sign(w·x + b), with sign(0) = −1 (a point on the boundary counts as a mistake for y = +1).
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`train`.
+    """
     X = as_matrix(X, name="X")
     w = as_vector(w, name="w", size=X.shape[1])
     return np.where(X @ w + float(b) > 0, 1.0, -1.0)
@@ -97,6 +100,8 @@ class PerceptronFit:
 
     ``mistakes_per_epoch[k]`` counts the updates in epoch k; ``path`` holds the augmented weights
     after every update (row 0 is the start), for drawing how the boundary moved.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`train`.
     """
     w: np.ndarray
     b: float
@@ -110,23 +115,25 @@ class PerceptronFit:
         return predict(self.w, self.b, X)
 
 
+@validate(rng=Rng(optional=True))
 def train(X, y, *, eta: float = 1.0, max_epochs: int = 1000, bias: bool = True, rng=None,
           record_path: bool = False) -> PerceptronFit:
     """Rosenblatt's rule from w̃ = 0: for each pattern in turn, if yᵢ w̃·x̃ᵢ ≤ 0 then w̃ ← w̃ + η yᵢ x̃ᵢ.
 
     Rosenblatt (1958); Novikoff (1962) proved that on data with margin γ it makes at most (R/γ)²
-    updates, whatever the order. Patterns are visited in order, or in a fresh random order each
-    epoch when ``rng`` is given. Stops after the first epoch without a mistake (converged) or after
+    updates, whatever the order. Patterns are visited in order (``rng=None``: no randomness), or in a
+    fresh random order each epoch drawn with ``rng`` (a seed or a Generator). Stops after the first epoch without a mistake (converged) or after
     ``max_epochs``.
 
     Exactly the sequential rule, vectorised: instead of testing one pattern per Python step, the
     margins of the next block of patterns are computed at once and the rule jumps to the first
     mistake among them, so the Python loop runs once per *update*, not once per pattern.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
     """
     X, y = _check_xy(X, y)
     eta = positive(eta, name="eta")
     max_epochs = positive_int(max_epochs, name="max_epochs")
-    rng = None if rng is None else as_rng(rng)
     Z = augment(X, bias) * y[:, None]                     # zᵢ = yᵢ x̃ᵢ: a mistake is w̃·zᵢ ≤ 0
     P = Z.shape[0]
     w = np.zeros(Z.shape[1])
@@ -159,7 +166,10 @@ def train(X, y, *, eta: float = 1.0, max_epochs: int = 1000, bias: bool = True, 
 @dataclass
 class ManyFits:
     """Result of :func:`train_many` for D data sets: augmented weights ``W`` (D × N[+1]), and per set
-    the number of ``mistakes``, ``epochs`` run and whether it ``converged``."""
+    the number of ``mistakes``, ``epochs`` run and whether it ``converged``.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`train_many`.
+    """
     W: np.ndarray
     mistakes: np.ndarray
     epochs: np.ndarray
@@ -172,6 +182,8 @@ def train_many(X, y, *, eta: float = 1.0, max_epochs: int = 1000, bias: bool = F
     The same sequential rule as :func:`train` (patterns in order, w̃ = 0 at the start), with each step
     vectorised across the data sets; a data set stops counting epochs after its first epoch without
     a mistake. Used to test Novikoff's bound on hundreds of random data sets in one go.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
     """
     X, y = _check_xy(X, y, ndim=3)
     eta = positive(eta, name="eta")
@@ -204,14 +216,26 @@ def train_many(X, y, *, eta: float = 1.0, max_epochs: int = 1000, bias: bool = F
 # Margin and Novikoff's bound
 # --------------------------------------------------------------------------------------------
 
-def max_margin(X, y, *, bias: bool = False):
+@dataclass
+class MaxMargin:
+    """The largest margin ``gamma`` of a data set and a unit vector ``u`` that attains it.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`mistake_bound`.
+    """
+    gamma: float
+    u: np.ndarray
+
+
+def max_margin(X, y, *, bias: bool = False) -> MaxMargin:
     """The largest margin γ = max_{‖u‖=1} minᵢ yᵢ u·x̃ᵢ and a unit vector ``u`` that attains it.
 
     The optimal u points to the point of the convex hull of {yᵢ x̃ᵢ} nearest the origin, and γ is its
     distance (hard-margin SVM through the origin). That point is found as a non-negative least-squares
     problem min ‖Σ αᵢ zᵢ‖² with αᵢ ≥ 0 and Σ αᵢ = 1 (the sum enforced by a heavily weighted row).
     The returned γ is recomputed as minᵢ yᵢ u·x̃ᵢ, so it is a margin ``u`` really has (never above
-    the optimum). γ ≤ 0 means the data are not linearly separable. Returns ``(gamma, u)``.
+    the optimum). γ ≤ 0 means the data are not linearly separable.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`mistake_bound`.
     """
     from scipy.optimize import nnls
     X, y = _check_xy(X, y)
@@ -224,18 +248,20 @@ def max_margin(X, y, *, bias: bool = False):
     z = Z.T @ (alpha / alpha.sum())
     norm = np.linalg.norm(z)
     if norm <= 1e-9 * scale:
-        return 0.0, np.zeros(Z.shape[1])
+        return MaxMargin(0.0, np.zeros(Z.shape[1]))
     u = z / norm
-    return float(np.min(Z @ u)), u
+    return MaxMargin(float(np.min(Z @ u)), u)
 
 
 def mistake_bound(X, y, *, bias: bool = False) -> float:
     """Novikoff's bound (R/γ)² on the number of perceptron updates, R = maxᵢ ‖x̃ᵢ‖ (Novikoff 1962).
 
     Uses the margin of :func:`max_margin`; ``inf`` when the data are not separable.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
     """
     X, y = _check_xy(X, y)
-    gamma, _ = max_margin(X, y, bias=bias)
+    gamma = max_margin(X, y, bias=bias).gamma
     if gamma <= 0:
         return float("inf")
     R = np.max(np.linalg.norm(augment(X, bias), axis=1))
@@ -253,6 +279,9 @@ def separable_many(X, y, *, bias: bool = False) -> np.ndarray:
     the set strictly, a rescaled w reaches t_k = 0; if none does, every w has some yᵢ w·x̃ᵢ ≤ 0, so
     t_k = 1. The D problems share no variables, so one sparse LP (``scipy.optimize.linprog``,
     HiGHS) minimising Σ t_k solves them all; t_k < ½ means separable.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb, through :func:`is_separable` and
+    :func:`separable_fraction`.
     """
     from scipy import sparse
     from scipy.optimize import linprog
@@ -277,7 +306,10 @@ def separable_many(X, y, *, bias: bool = False) -> np.ndarray:
 
 
 def is_separable(X, y, *, bias: bool = False) -> bool:
-    """Whether some w̃ has yᵢ w̃·x̃ᵢ > 0 for every pattern (exact, by a linear program)."""
+    """Whether some w̃ has yᵢ w̃·x̃ᵢ > 0 for every pattern (exact, by a linear program).
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
+    """
     X, y = _check_xy(X, y)
     return bool(separable_many(X[None], y[None], bias=bias)[0])
 
@@ -288,20 +320,27 @@ def cover_fraction(P, N):
 
     It is 1 for P ≤ N and exactly ½ at P = 2N. Equal to the binomial CDF
     Pr[Binomial(P−1, ½) ≤ N−1]; P and N may be arrays.
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
     """
     from scipy.stats import binom
     P = np.asarray(P)
     N = np.asarray(N)
-    if np.any(P < 1) or np.any(N < 1) or P.dtype.kind not in "iu" or N.dtype.kind not in "iu":
-        raise ValueError("P and N must be positive integers")
-    out = binom.cdf(N - 1, P - 1, 0.5)
-    return float(out) if np.ndim(out) == 0 else out
+    for name, v in (("P", P), ("N", N)):
+        if v.dtype.kind not in "iu":
+            raise ValueError(f"{name} must be a positive integer (or an array of them); got dtype {v.dtype}")
+        if np.any(v < 1):
+            raise ValueError(f"{name} must be >= 1; got {v[v < 1].flat[0]}")
+    return scalar_or_array(binom.cdf(N - 1, P - 1, 0.5))
 
 
+@validate(rng=Rng())
 def separable_fraction(P, N: int, *, n_trials: int, rng) -> np.ndarray:
     """Measured fraction of random ±1 labelings of P standard-normal points in ℝᴺ that are linearly
-    separable through the origin, for each P (exact LP test, :func:`separable_many`)."""
-    rng = as_rng(rng)
+    separable through the origin, for each P (exact LP test, :func:`separable_many`).
+
+    Used in: week 1, notebooks/01-perceptrons.ipynb.
+    """
     N = positive_int(N, name="N")
     n_trials = positive_int(n_trials, name="n_trials")
     Ps = np.atleast_1d(np.asarray(P))
@@ -311,4 +350,4 @@ def separable_fraction(P, N: int, *, n_trials: int, rng) -> np.ndarray:
         X = rng.normal(size=(n_trials, p, N))
         y = rng.choice([-1.0, 1.0], size=(n_trials, p))
         out[k] = separable_many(X, y).mean()
-    return out if np.ndim(P) else float(out[0])
+    return scalar_or_array(out.reshape(np.shape(P)))

@@ -1,8 +1,12 @@
-"""One figure style for the whole course, and the few helpers every chapter uses.
+"""One figure style for the whole course, the few helpers every chapter uses, and the chapters'
+drawings: the model modules compute, this module draws.
 
 Call :func:`figure` instead of ``plt.subplots``: it applies the style, sizes the figure for the
 book's column and returns ``(fig, ax)`` exactly like ``plt.subplots``. Label every axis with its
-unit; the caption goes in the markdown cell after the figure.
+unit; the caption goes in the markdown cell after the figure. Animations are light, offline HTML
+players (:func:`animation_html`): tracks of walkers (:func:`animate_tracks`, weeks 9 and 10) and a
+swimmer (:func:`animate_swimmer`, week 11). Grid worlds are drawn by :func:`grid_values` and
+:func:`grid_paths` (week 7), swimmers' poses by :func:`draw_swimmer` (week 11).
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["COLORS", "STYLE", "apply_style", "figure", "image_grid", "log_error", "beside_paper", "animation_html"]
+from ._validate import as_array, positive_int
+
+__all__ = ["COLORS", "STYLE", "apply_style", "figure", "image_grid", "log_error", "beside_paper", "animation_html",
+           "animate_tracks", "animate_swimmer", "draw_swimmer", "grid_values", "grid_paths"]
 
 # Colour-blind-safe palette (Okabe & Ito 2008), in the order lines are drawn.
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -39,19 +46,29 @@ SIZES = {"single": (6.4, 4.0), "wide": (9.6, 3.6), "square": (4.8, 4.8), "tall":
 
 
 def apply_style() -> None:
-    """Apply the course style to matplotlib's global rcParams (idempotent)."""
+    """Apply the course style to matplotlib's global rcParams (idempotent).
+
+    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/11-low-reynolds.ipynb.
+    """
     mpl.rcParams.update(STYLE)
 
 
 def figure(nrows: int = 1, ncols: int = 1, size: str | tuple[float, float] = "single", **kw):
-    """``plt.subplots`` with the course style; ``size`` is 'single', 'wide', 'square', 'tall' or (w, h)."""
+    """``plt.subplots`` with the course style; ``size`` is 'single', 'wide', 'square', 'tall' or (w, h).
+
+    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/11-low-reynolds.ipynb.
+    """
     apply_style()
     figsize = SIZES[size] if isinstance(size, str) else size
     return plt.subplots(nrows, ncols, figsize=figsize, **kw)
 
 
 def image_grid(images: np.ndarray, ncols: int = 8, titles=None, cmap: str = "gray_r", size=None):
-    """Show a stack of 2-D images (n, h, w) in a grid without axes; returns ``(fig, axes)``."""
+    """Show a stack of 2-D images (n, h, w) in a grid without axes; returns ``(fig, axes)``.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb; week 3, notebooks/03-backprop.ipynb; week 4,
+    notebooks/04-ica.ipynb.
+    """
     images = np.asarray(images)
     if images.ndim != 3:
         raise ValueError(f"images must be 3-D (n, height, width); got shape {images.shape}")
@@ -69,7 +86,10 @@ def image_grid(images: np.ndarray, ncols: int = 8, titles=None, cmap: str = "gra
 
 
 def log_error(ax, errors: dict, xlabel: str = "iteration k", ylabel: str = "error"):
-    """Plot several error sequences on a log scale (zeros are drawn at machine epsilon)."""
+    """Plot several error sequences on a log scale (zeros are drawn at machine epsilon).
+
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    """
     for label, err in errors.items():
         err = np.maximum(np.abs(np.asarray(err, dtype=float)), np.finfo(float).eps / 4)
         ax.semilogy(np.arange(err.size), err, "o-", label=label, markersize=3)
@@ -110,6 +130,8 @@ def beside_paper(rows, title: str = "Reproduced") -> PaperTable:
     """A table setting each measured number beside the paper's: rows of (quantity, paper, here).
 
     Make it the last expression of a cell.
+
+    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/11-low-reynolds.ipynb.
     """
     return PaperTable(rows, title)
 
@@ -128,6 +150,9 @@ def animation_html(anim, dpi: int = 72, fps: float | None = None):
 
     ``dpi`` sets the frames' resolution (keep it low: every frame is an embedded PNG). Returns an
     ``IPython.display.HTML``; make it the last expression of a cell.
+
+    Used in: week 9, notebooks/09-diffusion.ipynb; week 10, notebooks/10-anomalous-diffusion.ipynb; week 11,
+    notebooks/11-low-reynolds.ipynb, through :func:`animate_swimmer` and :func:`animate_tracks`.
     """
     import re
 
@@ -143,3 +168,164 @@ def animation_html(anim, dpi: int = 72, fps: float | None = None):
     html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', "", html)
     html = re.sub(r'<i class="(fa [^"]*)"></i>', lambda m: _PLAYER_ICONS.get(m.group(1), "•"), html)
     return HTML(html)
+
+
+# --------------------------------------------------------------------------------------------
+# Animations of tracks and swimmers (weeks 9–11)
+# --------------------------------------------------------------------------------------------
+
+def animate_tracks(tracks, *, n_frames: int = 30, size: float = 3.0, dpi: int = 60, tail: int = 10,
+                   unit: str = "µm", title: str = ""):
+    """A light HTML animation (``matplotlib.animation`` → ``to_jshtml``) of 2-D tracks.
+
+    tracks: (walkers, T, 2). Shows at most ``n_frames`` (≤ 60) evenly spaced frames of a small square
+    figure (``size`` inches at ``dpi``), each walker's last ``tail`` frames as a line, and a scale bar
+    in ``unit`` instead of tick labels (redrawing text dominates the cost of a frame). Returns an
+    ``IPython.display.HTML``; make it the last expression of a cell.
+
+    Used in: week 9, notebooks/09-diffusion.ipynb; week 10, notebooks/10-anomalous-diffusion.ipynb.
+    """
+    from matplotlib import animation
+
+    x = as_array(tracks, name="tracks", ndim=3)
+    if x.shape[2] != 2:
+        raise ValueError(f"tracks must have shape (walkers, T, 2); got {x.shape}")
+    n_frames = positive_int(n_frames, name="n_frames", minimum=2)
+    if n_frames > 60:
+        raise ValueError(f"n_frames must be <= 60 to keep the page light; got {n_frames}")
+    frames = np.unique(np.linspace(0, x.shape[1] - 1, n_frames).round().astype(int))
+    sub = x[:, frames]
+    apply_style()
+    # no rc_context here: leaving one restores rcParams["backend"] and can switch an inline backend off
+    fig = plt.figure(figsize=(size, size), dpi=dpi, layout="none")
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9 if title else 0.98)
+    lim = np.max(np.abs(sub)) * 1.05 or 1.0
+    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", xticks=[], yticks=[])
+    bar = float(10 ** np.floor(np.log10(lim)))              # a scale bar instead of tick labels:
+    if bar < 0.4 * lim:                                      # text is what costs time per frame
+        bar *= 2 if 2 * bar < 0.8 * lim else 1
+    _scale_bar(ax, (-0.9 * lim, -0.9 * lim), bar, f"{bar:g} {unit}", (-0.9 * lim, -0.85 * lim), fontsize=7)
+    if title:
+        ax.set_title(title, fontsize=8)
+    colors = [COLORS[i % len(COLORS)] for i in range(sub.shape[0])]
+    lines = [ax.plot([], [], lw=1, color=c, antialiased=False)[0] for c in colors]   # PNGs 2× smaller
+    dots = ax.scatter(sub[:, 0, 0], sub[:, 0, 1], s=10, c=colors, zorder=3)
+
+    def update(i):
+        lo = max(0, i - tail)
+        for line, track in zip(lines, sub):
+            line.set_data(track[lo:i + 1, 0], track[lo:i + 1, 1])
+        dots.set_offsets(sub[:, i])
+        return lines + [dots]
+
+    anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=100, blit=False)
+    return animation_html(anim, dpi=dpi)
+
+
+def animate_swimmer(swimmer, result, *, n_frames: int = 30, dpi: int = 72, fps: float = 10):
+    """A light HTML animation of a swimmer of :mod:`coursekit.stokes` (its first stroke of ``result``,
+    a :class:`~coursekit.stokes.SwimResult`): the links at ``n_frames`` evenly spaced times and the
+    path of the pose point so far, with a scale bar of ½ body length instead of axes (fast frames).
+    Returns an ``IPython.display.HTML``; make it the last expression of a cell.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
+    from matplotlib import animation
+
+    from .stokes import link_points
+
+    n_frames = positive_int(n_frames, name="n_frames", minimum=2)
+    idx = np.linspace(0, result.t.size - 1, n_frames).astype(int)
+    pts = link_points(swimmer, result.x[0, idx], result.y[0, idx], result.theta[0, idx], result.alpha[0, idx])
+    fig, ax = figure(size=(5.0, 2.2))
+    lo, hi = pts.min(axis=(0, 1)) - 0.15, pts.max(axis=(0, 1)) + 0.1
+    ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), aspect="equal")
+    ax.set_axis_off()                            # no ticks to redraw: a scale bar instead, and fast frames
+    _scale_bar(ax, (lo[0] + 0.05, lo[1] + 0.05), 0.5, "½ body length", (lo[0] + 0.3, lo[1] + 0.1),
+               ha="center", fontsize=8)
+    trail, = ax.plot([], [], color="0.6", lw=1)
+    body, = ax.plot([], [], "o-", color=COLORS[1], lw=3, ms=4)
+
+    def draw(k):
+        body.set_data(pts[k, :, 0], pts[k, :, 1])
+        trail.set_data(result.x[0, : idx[k] + 1], result.y[0, : idx[k] + 1])
+        return body, trail
+
+    anim = animation.FuncAnimation(fig, draw, frames=n_frames, interval=80, blit=True)
+    return animation_html(anim, dpi=dpi, fps=fps)    # small frames keep the page light
+
+
+def draw_swimmer(ax, swimmer, result, *, every: int = 20):
+    """Draw a swimmer of :mod:`coursekit.stokes` every ``every`` integration steps of ``result`` (its
+    first stroke), darker as time goes on, and the path of its pose point.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
+    from .stokes import link_points
+
+    idx = np.arange(0, result.t.size, positive_int(every, name="every"))
+    pts = link_points(swimmer, result.x[0, idx], result.y[0, idx], result.theta[0, idx], result.alpha[0, idx])
+    for j, p in enumerate(pts):
+        ax.plot(p[:, 0], p[:, 1], "-", color=plt.cm.Blues(0.25 + 0.75 * j / (len(pts) - 1)), lw=2)
+    ax.plot(result.x[0], result.y[0], color=COLORS[1], lw=1, label="middle of the body")
+    return ax
+
+
+def _scale_bar(ax, start, length: float, label: str, label_at, **text_kw) -> None:
+    """A horizontal black bar of ``length`` data units from ``start``, labelled at ``label_at``: drawn
+    instead of tick labels in animations, where redrawing text dominates the cost of a frame."""
+    x0, y0 = start
+    ax.plot([x0, x0 + length], [y0, y0], "k-", lw=2)
+    ax.text(*label_at, label, **text_kw)
+
+
+# --------------------------------------------------------------------------------------------
+# Grid worlds (week 7)
+# --------------------------------------------------------------------------------------------
+
+def grid_values(ax, env, v, fmt: str = "{:.1f}", cmap: str = "viridis", title: str = "",
+                vmin: float | None = None, vmax: float | None = None):
+    """Draw state values ``v`` on the grid of a :class:`coursekit.rl.TabularEnv`, each cell annotated with
+    its value (colour range vmin…vmax, by default the range of ``v``).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
+    """
+    grid = np.asarray(v, dtype=float).reshape(env.shape)
+    lo = grid.min() if vmin is None else vmin
+    hi = grid.max() if vmax is None else vmax
+    if hi <= lo:
+        lo, hi = lo - 1, hi + 1
+    ax.imshow(grid, cmap=cmap, vmin=lo, vmax=hi)
+    for (i, j), value in np.ndenumerate(grid):
+        dark = (value - lo) / (hi - lo) < 0.5                 # white text on the dark half of the map
+        ax.text(j, i, fmt.format(value).replace("-", "−"), ha="center", va="center", fontsize=8,
+                color="white" if dark else "black")
+    ax.set(xticks=range(env.shape[1]), yticks=range(env.shape[0]), xlabel="column", ylabel="row", title=title)
+    ax.grid(False)
+    return ax
+
+
+def grid_paths(ax, env, paths: dict, colors=None):
+    """Draw the grid of a :class:`coursekit.rl.TabularEnv` (the cliff of cliff walking shaded) and
+    state sequences ``{label: states}`` on it.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
+    """
+    rows, cols = env.shape
+    cliff = getattr(env, "cliff", np.zeros(env.n_states, bool)).reshape(env.shape)
+    ax.imshow(cliff, cmap="Greys", vmin=0, vmax=1.5, extent=(-0.5, cols - 0.5, rows - 0.5, -0.5))
+    for k, (label, states) in enumerate(paths.items()):
+        r, c = env.coords(states)
+        offset = 0.12 * (k - (len(paths) - 1) / 2)
+        kw = {} if colors is None else {"color": colors[k]}
+        ax.plot(c + offset, r + offset, "o-", ms=3, label=f"{label} ({len(states) - 1} steps)", **kw)
+    r0, c0 = env.coords(env.start)
+    ax.text(c0, r0 + 0.3, "S", ha="center", fontsize=10, weight="bold")
+    if hasattr(env, "goal"):
+        rg, cg = env.coords(env.goal)
+        ax.text(cg, rg + 0.3, "G", ha="center", fontsize=10, weight="bold")
+    ax.set(xticks=range(cols), yticks=range(rows), xlabel="column", ylabel="row",
+           xlim=(-0.5, cols - 0.5), ylim=(rows - 0.5, -0.5))
+    ax.set_aspect("equal")
+    return ax

@@ -19,15 +19,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_array, as_rng, in_range, positive, positive_int
+from ._validate import Integer, Real, as_array, as_rng, check_distributions, in_range, positive_int, validate
 
 __all__ = [
     "ACTIONS", "MOVES", "TabularEnv", "GridWorld", "SmallGridWorld", "CliffWalking",
     "random_policy", "greedy_policy", "epsilon_greedy",
-    "bellman_backup", "solve_bellman", "policy_evaluation", "q_from_v", "value_iteration",
+    "bellman_backup", "solve_bellman", "DPResult", "policy_evaluation", "q_from_v", "value_iteration",
     "TDResult", "td0", "ControlResult", "sarsa", "q_learning", "sarsa_update", "q_learning_update",
     "greedy_path", "PavlovianResult", "conditioning_rewards", "pavlovian_td",
-    "draw_values", "draw_paths",
 ]
 
 ACTIONS = ("up", "right", "down", "left")
@@ -49,6 +48,9 @@ class TabularEnv:
 
         state, info = env.reset()
         state, reward, terminated, truncated, info = env.step(action)
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, through :class:`CliffWalking`,
+    :class:`GridWorld` and 8 other functions and classes of the module.
     """
 
     def __init__(self, shape, next_state, reward, terminal, start=None, name="tabular world"):
@@ -81,8 +83,9 @@ class TabularEnv:
         return np.where(self.terminal[:, None], 0.0, self.reward)
 
     # --- the Gymnasium-style interface -------------------------------------------------------
-    def reset(self, rng: np.random.Generator | None = None):
-        """Start an episode; returns ``(state, info)``."""
+    def reset(self, *, rng: np.random.Generator | int | None = None):
+        """Start an episode; returns ``(state, info)`` (Gymnasium's interface). A world without a fixed
+        start state draws one with ``rng`` (a seed or a Generator), which it then needs."""
         if self.start is None:
             rng = as_rng(rng)
             self.state = int(rng.choice(np.flatnonzero(~self.terminal)))
@@ -130,6 +133,8 @@ class GridWorld(TabularEnv):
     gives +10 and jumps to A' = (4, 1); from B = (0, 3) every action gives +5 and jumps to
     B' = (2, 3); all other moves give 0. With γ = 0.9 the random policy's values are Figure 3.2
     and the optimal values Figure 3.5.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
 
     A, A_PRIME, B, B_PRIME = (0, 1), (4, 1), (0, 3), (2, 3)
@@ -151,6 +156,8 @@ class SmallGridWorld(TabularEnv):
     The corners 0 and 15 are terminal (the book's single terminal state drawn twice); every move
     gives −1, and a move off the grid leaves the state unchanged. Episodes start in a random
     non-terminal state. With γ = 1 the random policy's values are Figure 4.1 (k = ∞): −14 … −22.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
 
     def __init__(self):
@@ -168,6 +175,8 @@ class CliffWalking(TabularEnv):
     except stepping into the cliff (the bottom row between S and G): −100 and back to S. The cliff
     cells themselves are never occupied (``env.cliff`` marks them). The optimal path runs along the
     cliff edge: 13 steps, return −13.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
 
     def __init__(self, rows: int = 4, cols: int = 12):
@@ -192,23 +201,31 @@ class CliffWalking(TabularEnv):
 # --------------------------------------------------------------------------------------------
 
 def random_policy(env: TabularEnv) -> np.ndarray:
-    """The equiprobable random policy π(a|s) = 1/|A|, an (S, A) array."""
+    """The equiprobable random policy π(a|s) = 1/|A|, an (S, A) array.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
+    """
     return np.full((env.n_states, env.n_actions), 1.0 / env.n_actions)
 
 
 def greedy_policy(Q, tol: float = 1e-9) -> np.ndarray:
-    """π(a|s) spread evenly over the actions within ``tol`` of max_a Q(s, a), an (S, A) array."""
+    """π(a|s) spread evenly over the actions within ``tol`` of max_a Q(s, a), an (S, A) array.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, through :func:`value_iteration`.
+    """
     Q = as_array(Q, name="Q", ndim=2)
     best = Q >= Q.max(axis=1, keepdims=True) - tol
     return best / best.sum(axis=1, keepdims=True)
 
 
-def epsilon_greedy(Q_s, epsilon: float, rng: np.random.Generator) -> np.ndarray:
+def epsilon_greedy(Q_s, epsilon: float, *, rng: np.random.Generator) -> np.ndarray:
     """Choose actions ε-greedily from action values ``Q_s`` of shape (..., A).
 
     With probability ε a uniformly random action, otherwise an action maximising Q_s, ties broken
     at random (so that an all-zero initial Q does not always pick action 0). Returns integer actions
     of shape ``Q_s.shape[:-1]``.
+
+    Used in: no notebook yet (week 7's module; tested in tests/test_rl.py).
     """
     Q_s = as_array(Q_s, name="Q_s", ndim=None)
     epsilon = in_range(epsilon, 0.0, 1.0, name="epsilon")
@@ -233,8 +250,7 @@ def _model(P, R, pi=None):
     S, A, S2 = P.shape
     if S2 != S:
         raise ValueError(f"P must have shape (S, A, S); got {P.shape}")
-    if np.any(P < 0) or not np.allclose(P.sum(axis=2), 1.0, atol=1e-8):
-        raise ValueError("P[s, a] must be a probability distribution over next states (rows ≥ 0 summing to 1)")
+    check_distributions(P, name="P", what="next states")
     R = as_array(R, name="R", ndim=2)
     if R.shape != (S, A):
         raise ValueError(f"R must have shape (S, A) = {(S, A)}; got {R.shape}")
@@ -243,8 +259,7 @@ def _model(P, R, pi=None):
     pi = as_array(pi, name="pi", ndim=2)
     if pi.shape != (S, A):
         raise ValueError(f"pi must have shape (S, A) = {(S, A)}; got {pi.shape}")
-    if np.any(pi < 0) or not np.allclose(pi.sum(axis=1), 1.0, atol=1e-8):
-        raise ValueError("pi[s] must be a probability distribution over actions (rows ≥ 0 summing to 1)")
+    check_distributions(pi, name="pi", what="actions")
     return P, R, pi
 
 
@@ -256,6 +271,8 @@ def bellman_backup(P, R, pi, v, gamma: float) -> np.ndarray:
     """One synchronous sweep of the Bellman expectation equation (Sutton & Barto eq. 4.5):
 
         v_{k+1}(s) = Σ_a π(a|s) [ r(s, a) + γ Σ_s' p(s'|s, a) v_k(s') ].
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
     P, R, pi = _model(P, R, pi)
     v = as_array(v, name="v", ndim=1)
@@ -268,6 +285,8 @@ def solve_bellman(P, R, pi, gamma: float, terminal=None) -> np.ndarray:
     r_π(s) = Σ_a π(a|s) r(s, a) and P_π(s, s') = Σ_a π(a|s) p(s'|s, a) (Sutton & Barto eq. 3.14).
     ``terminal`` (optional bool mask) pins v = 0 there, which makes the system solvable for γ = 1 when
     every state reaches a terminal state under π.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
     P, R, pi = _model(P, R, pi)
     gamma = _gamma(gamma)
@@ -285,37 +304,56 @@ def solve_bellman(P, R, pi, gamma: float, terminal=None) -> np.ndarray:
                          "(pass terminal=...)") from None
 
 
+@dataclass
+class DPResult:
+    """Result of dynamic programming: state values ``v`` (S,), the ``sweeps`` it took, and the policy
+    ``pi`` (S, A) — the one evaluated (:func:`policy_evaluation`) or the greedy one found
+    (:func:`value_iteration`).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, through :func:`policy_evaluation` and
+    :func:`value_iteration`.
+    """
+    v: np.ndarray
+    sweeps: int
+    pi: np.ndarray = field(repr=False)
+
+
+@validate(theta=Real(0, None, closed="neither"), max_sweeps=Integer(1))
 def policy_evaluation(env: TabularEnv, pi, gamma: float, theta: float = 1e-10,
-                      max_sweeps: int = 100_000):
+                      max_sweeps: int = 100_000) -> DPResult:
     """Iterative policy evaluation (Sutton & Barto §4.1): sweep ``bellman_backup`` from v = 0 until
-    max_s |v_{k+1}(s) − v_k(s)| < θ. Returns ``(v, sweeps)``.
+    max_s |v_{k+1}(s) − v_k(s)| < θ (or ``max_sweeps``).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
     P, R, pi = _model(env.P, env.R, pi)
     gamma = _gamma(gamma)
-    theta = positive(theta, name="theta")
-    max_sweeps = positive_int(max_sweeps, name="max_sweeps")
     v = np.zeros(env.n_states)
     for k in range(1, max_sweeps + 1):
         v_new = np.einsum("sa,sa->s", pi, R + gamma * P @ v)
         if np.max(np.abs(v_new - v)) < theta:
-            return v_new, k
+            return DPResult(v_new, k, pi)
         v = v_new
-    return v, max_sweeps
+    return DPResult(v, max_sweeps, pi)
 
 
 def q_from_v(env: TabularEnv, v, gamma: float) -> np.ndarray:
-    """q(s, a) = r(s, a) + γ Σ_s' p(s'|s, a) v(s'), an (S, A) array."""
+    """q(s, a) = r(s, a) + γ Σ_s' p(s'|s, a) v(s'), an (S, A) array.
+
+    Used in: no notebook yet (week 7's module; tested in tests/test_rl.py).
+    """
     return env.R + _gamma(gamma) * env.P @ as_array(v, name="v", ndim=1)
 
 
-def value_iteration(env: TabularEnv, gamma: float, theta: float = 1e-10, max_sweeps: int = 100_000):
+@validate(theta=Real(0, None, closed="neither"), max_sweeps=Integer(1))
+def value_iteration(env: TabularEnv, gamma: float, theta: float = 1e-10, max_sweeps: int = 100_000) -> DPResult:
     """Value iteration (Sutton & Barto §4.4): v_{k+1}(s) = max_a [r(s, a) + γ Σ_s' p(s'|s, a) v_k(s')].
 
-    Returns ``(v_star, pi_star, sweeps)`` with π* greedy with respect to v* (ties shared evenly).
+    Returns v*, the sweeps, and π* greedy with respect to v* (ties shared evenly).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
     gamma = _gamma(gamma)
-    theta = positive(theta, name="theta")
-    max_sweeps = positive_int(max_sweeps, name="max_sweeps")
     P, R = env.P, env.R
     v = np.zeros(env.n_states)
     for k in range(1, max_sweeps + 1):
@@ -324,7 +362,7 @@ def value_iteration(env: TabularEnv, gamma: float, theta: float = 1e-10, max_swe
             v = v_new
             break
         v = v_new
-    return v, greedy_policy(R + gamma * P @ v, tol=1e-6), k
+    return DPResult(v, k, greedy_policy(R + gamma * P @ v, tol=1e-6))
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,7 +388,10 @@ def _starts(env, n, rng):
 
 @dataclass
 class TDResult:
-    """TD(0) estimates ``V`` (n_runs, S) and their history ``V_history`` (n_runs, n_episodes + 1, S)."""
+    """TD(0) estimates ``V`` (n_runs, S) and their history ``V_history`` (n_runs, n_episodes + 1, S).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, through :func:`td0`.
+    """
     V: np.ndarray
     V_history: np.ndarray = field(repr=False)
 
@@ -363,6 +404,8 @@ def td0(env: TabularEnv, pi, n_episodes: int, alpha: float, gamma: float = 1.0, 
 
     ``n_runs`` independent runs advance together as one array; each run starts its next episode as
     soon as its current one ends, and stops learning after ``n_episodes`` episodes.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
     n_episodes, n_runs, alpha, gamma, rng, max_steps = _episode_args(env, n_episodes, n_runs, alpha,
                                                                      gamma, rng, max_steps)
@@ -408,7 +451,10 @@ def td0(env: TabularEnv, pi, n_episodes: int, alpha: float, gamma: float = 1.0, 
 @dataclass
 class ControlResult:
     """Learned ``Q`` (n_runs, S, A); ``returns`` and ``lengths`` (n_runs, n_episodes): the sum of
-    rewards and the number of steps of every episode while learning (ε-greedy, online)."""
+    rewards and the number of steps of every episode while learning (ε-greedy, online).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, through :func:`q_learning` and :func:`sarsa`.
+    """
     Q: np.ndarray
     returns: np.ndarray
     lengths: np.ndarray
@@ -502,6 +548,8 @@ def sarsa(env: TabularEnv, n_episodes: int, alpha: float = 0.5, epsilon: float =
 
     Q starts at 0. ``n_runs`` independent runs advance together as one array (see :func:`td0`);
     ``max_steps`` bounds the number of such joint steps, a guard against a run that never ends.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
     return _control(env, "sarsa", n_episodes, alpha, epsilon, gamma, rng, n_runs, max_steps)
 
@@ -514,12 +562,17 @@ def q_learning(env: TabularEnv, n_episodes: int, alpha: float = 0.5, epsilon: fl
         Q(S, A) ← Q(S, A) + α [R + γ max_a Q(S', a) − Q(S, A)],
 
     behaving ε-greedily but learning the greedy policy's values. Q starts at 0; runs as in :func:`sarsa`.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
     return _control(env, "q", n_episodes, alpha, epsilon, gamma, rng, n_runs, max_steps)
 
 
 def sarsa_update(Q, s, a, r, s_next, a_next, alpha, gamma, terminal=False) -> np.ndarray:
-    """One SARSA update on a copy of ``Q`` (S, A): target r + γ Q(s', a') (just r if s' is terminal)."""
+    """One SARSA update on a copy of ``Q`` (S, A): target r + γ Q(s', a') (just r if s' is terminal).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, by the check of an exercise.
+    """
     Q = as_array(Q, name="Q", ndim=2).copy()
     target = r + (0.0 if terminal else gamma * Q[s_next, a_next])
     Q[s, a] += alpha * (target - Q[s, a])
@@ -527,7 +580,10 @@ def sarsa_update(Q, s, a, r, s_next, a_next, alpha, gamma, terminal=False) -> np
 
 
 def q_learning_update(Q, s, a, r, s_next, alpha, gamma, terminal=False) -> np.ndarray:
-    """One Q-learning update on a copy of ``Q`` (S, A): target r + γ max_a Q(s', a) (just r if terminal)."""
+    """One Q-learning update on a copy of ``Q`` (S, A): target r + γ max_a Q(s', a) (just r if terminal).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, by the check of an exercise.
+    """
     Q = as_array(Q, name="Q", ndim=2).copy()
     target = r + (0.0 if terminal else gamma * Q[s_next].max())
     Q[s, a] += alpha * (target - Q[s, a])
@@ -536,7 +592,10 @@ def q_learning_update(Q, s, a, r, s_next, alpha, gamma, terminal=False) -> np.nd
 
 def greedy_path(env: TabularEnv, Q, max_steps: int = 100) -> np.ndarray:
     """States visited by the greedy policy argmax_a Q(s, a) from the start state (ties: first action),
-    until a terminal state or ``max_steps`` steps."""
+    until a terminal state or ``max_steps`` steps.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
+    """
     Q = as_array(Q, name="Q", ndim=2)
     s = env.start if env.start is not None else int(np.flatnonzero(~env.terminal)[0])
     path = [s]
@@ -556,7 +615,10 @@ def greedy_path(env: TabularEnv, Q, max_steps: int = 100) -> np.ndarray:
 class PavlovianResult:
     """``delta[n, t]``: TD error at time t of trial n (the model's dopamine signal); ``V[n, t]``: the
     prediction at time t at the start of trial n; ``w``: the final weights (one per time since the
-    stimulus, the complete serial-compound representation)."""
+    stimulus, the complete serial-compound representation).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, through :func:`pavlovian_td`.
+    """
     delta: np.ndarray
     V: np.ndarray
     w: np.ndarray
@@ -565,7 +627,10 @@ class PavlovianResult:
 def conditioning_rewards(n_trials: int, n_steps: int, t_reward: int, reward: float = 1.0,
                          omit=()) -> np.ndarray:
     """An (n_trials, n_steps) reward schedule: ``reward`` at ``t_reward`` on every trial except those
-    listed in ``omit`` (probe trials where the expected reward does not come)."""
+    listed in ``omit`` (probe trials where the expected reward does not come).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
+    """
     n_trials = positive_int(n_trials, name="n_trials")
     n_steps = positive_int(n_steps, name="n_steps", minimum=2)
     if not 0 <= t_reward < n_steps:
@@ -588,6 +653,8 @@ def pavlovian_td(rewards, t_stimulus: int, alpha: float = 0.2, gamma: float = 1.
     Sejnowski 1996), and the weight of the feature active at t − 1 learns w ← w + α δ(t). Because each
     feature is active at one time step only, a whole trial's errors follow from the weights at its
     start, so each trial is one vectorised step (a loop over trials only).
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
     rewards = as_array(rewards, name="rewards", ndim=2)
     n_trials, T = rewards.shape
@@ -604,47 +671,3 @@ def pavlovian_td(rewards, t_stimulus: int, alpha: float = 0.2, gamma: float = 1.
         w[:-1] += alpha * delta[t_stimulus + 1:]                   # feature active at t − 1
         deltas[n], values[n] = delta, V
     return PavlovianResult(deltas, values, w)
-
-
-# --------------------------------------------------------------------------------------------
-# Drawing
-# --------------------------------------------------------------------------------------------
-
-def draw_values(ax, env: TabularEnv, v, fmt: str = "{:.1f}", cmap: str = "viridis", title: str = "",
-                vmin: float | None = None, vmax: float | None = None):
-    """Draw state values ``v`` on the grid, each cell annotated with its value (colour range vmin…vmax,
-    by default the range of ``v``)."""
-    grid = np.asarray(v, dtype=float).reshape(env.shape)
-    lo = grid.min() if vmin is None else vmin
-    hi = grid.max() if vmax is None else vmax
-    if hi <= lo:
-        lo, hi = lo - 1, hi + 1
-    ax.imshow(grid, cmap=cmap, vmin=lo, vmax=hi)
-    for (i, j), value in np.ndenumerate(grid):
-        dark = (value - lo) / (hi - lo) < 0.5                 # white text on the dark half of the map
-        ax.text(j, i, fmt.format(value).replace("-", "−"), ha="center", va="center", fontsize=8,
-                color="white" if dark else "black")
-    ax.set(xticks=range(env.shape[1]), yticks=range(env.shape[0]), xlabel="column", ylabel="row", title=title)
-    ax.grid(False)
-    return ax
-
-
-def draw_paths(ax, env: CliffWalking, paths: dict, colors=None):
-    """Draw the cliff-walking grid (cliff shaded) and state sequences ``{label: states}`` on it."""
-    rows, cols = env.shape
-    cliff = getattr(env, "cliff", np.zeros(env.n_states, bool)).reshape(env.shape)
-    ax.imshow(cliff, cmap="Greys", vmin=0, vmax=1.5, extent=(-0.5, cols - 0.5, rows - 0.5, -0.5))
-    for k, (label, states) in enumerate(paths.items()):
-        r, c = env.coords(states)
-        offset = 0.12 * (k - (len(paths) - 1) / 2)
-        kw = {} if colors is None else {"color": colors[k]}
-        ax.plot(c + offset, r + offset, "o-", ms=3, label=f"{label} ({len(states) - 1} steps)", **kw)
-    r0, c0 = env.coords(env.start)
-    ax.text(c0, r0 + 0.3, "S", ha="center", fontsize=10, weight="bold")
-    if hasattr(env, "goal"):
-        rg, cg = env.coords(env.goal)
-        ax.text(cg, rg + 0.3, "G", ha="center", fontsize=10, weight="bold")
-    ax.set(xticks=range(cols), yticks=range(rows), xlabel="column", ylabel="row",
-           xlim=(-0.5, cols - 0.5), ylim=(rows - 0.5, -0.5))
-    ax.set_aspect("equal")
-    return ax

@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import nn
-from ._validate import as_array, as_rng, positive, positive_int
+from ._numerics import sigmoid
+from ._validate import OneOf, as_array, as_rng, positive, positive_int, validate
 
 __all__ = ["RNN", "LSTM", "TimeDistributed", "state_jacobian_norms",
            "temporal_xor", "next_step_windows", "adding_problem", "ADDING_THRESHOLD", "ADDING_CONSTANT_MSE"]
@@ -35,10 +36,6 @@ def _orthogonal(n: int, rng) -> np.ndarray:
     """A random orthogonal n × n matrix (QR of a Gaussian matrix, signs fixed: Haar distributed)."""
     Q, R = np.linalg.qr(rng.normal(size=(n, n)))
     return Q * np.sign(np.diag(R))
-
-
-def _sigmoid(a):
-    return 0.5 * (1.0 + np.tanh(0.5 * a))              # σ(a) without overflow
 
 
 def _state_gradient(dy, B, T, n, return_sequences):
@@ -70,15 +67,16 @@ class RNN(nn.Layer):
     ``backward`` is backpropagation through time: with δ_t = ∂L/∂a_t (a_t the pre-activation),
     ``δ_t = (∂L/∂h_t + δ_{t+1} W_hᵀ) ⊙ φ'(a_t)``, then ``∂L/∂W_x = Σ_t x_tᵀ δ_t``,
     ``∂L/∂W_h = Σ_t h_{t−1}ᵀ δ_t``, ``∂L/∂b = Σ_t Σ_batch δ_t`` and ``∂L/∂x_t = δ_t W_xᵀ``.
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
     """
 
+    @validate(activation=OneOf("tanh", "sigmoid"))
     def __init__(self, n_in: int, n_hidden: int, *, rng, activation: str = "tanh",
                  return_sequences: bool = True, gain: float = 1.0):
         self.n_in = positive_int(n_in, name="n_in")
         self.n_hidden = n = positive_int(n_hidden, name="n_hidden")
         rng = as_rng(rng)
-        if activation not in ("tanh", "sigmoid"):
-            raise ValueError(f"activation must be 'tanh' or 'sigmoid'; got {activation!r}")
         gain = positive(gain, name="gain")
         self.activation = activation
         self.return_sequences = bool(return_sequences)
@@ -88,7 +86,7 @@ class RNN(nn.Layer):
         self._cache = None
 
     def _phi(self, a):
-        return np.tanh(a) if self.activation == "tanh" else _sigmoid(a)
+        return np.tanh(a) if self.activation == "tanh" else sigmoid(a)
 
     def _dphi(self, h):
         """φ'(a) from h = φ(a)."""
@@ -146,6 +144,8 @@ def state_jacobian_norms(layer: RNN, x) -> np.ndarray:
     ‖∂h_t/∂h_0‖ ≤ ‖W_h‖₂ᵗ: for a recurrent gain ‖W_h‖₂ < 1 the log-norm falls at least linearly in t
     and the gradient reaching back t steps vanishes exponentially (Bengio, Simard & Frasconi 1994).
     Returns an array (B, T). The states are from ``layer.forward(x)``.
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
     """
     if not isinstance(layer, RNN):
         raise TypeError(f"layer must be a coursekit.rnn.RNN; got {type(layer).__name__}")
@@ -189,6 +189,8 @@ class LSTM(nn.Layer):
     biases start at ``forget_bias`` (1 by default) so the cells remember from the start.
     x (B, T, n_in) → states (B, T, n) with ``return_sequences``, else h_T (B, n). Xavier-uniform W_x,
     orthogonal blocks of W_h.
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
     """
 
     def __init__(self, n_in: int, n_hidden: int, *, rng, return_sequences: bool = True,
@@ -218,9 +220,9 @@ class LSTM(nn.Layer):
         for t in range(T):
             a = XW[:, t] + H[:, t] @ W_h
             gates = G[:, t]
-            gates[:, :2 * n] = _sigmoid(a[:, :2 * n])
+            gates[:, :2 * n] = sigmoid(a[:, :2 * n])
             gates[:, 2 * n:3 * n] = np.tanh(a[:, 2 * n:3 * n])
-            gates[:, 3 * n:] = _sigmoid(a[:, 3 * n:])
+            gates[:, 3 * n:] = sigmoid(a[:, 3 * n:])
             C[:, t + 1] = gates[:, n:2 * n] * C[:, t] + gates[:, :n] * gates[:, 2 * n:3 * n]
             tanhC[:, t] = np.tanh(C[:, t + 1])
             H[:, t + 1] = gates[:, 3 * n:] * tanhC[:, t]
@@ -273,7 +275,10 @@ class LSTM(nn.Layer):
 class TimeDistributed(nn.Layer):
     """Apply an ordinary layer (e.g. ``nn.Dense``, ``nn.Sigmoid``) at every time step:
     (B, T, …) is folded to (B·T, …), passed through ``layer`` and unfolded. Its parameters are the
-    wrapped layer's (shared across time), so their gradients sum over the steps."""
+    wrapped layer's (shared across time), so their gradients sum over the steps.
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
+    """
 
     def __init__(self, layer: nn.Layer):
         if not isinstance(layer, nn.Layer):
@@ -317,6 +322,8 @@ def temporal_xor(n_triples: int, *, rng) -> np.ndarray:
 
     Predicting the next bit is possible only for every third bit; the other two are coin flips.
     Returns a float array of 3 · n_triples bits.
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
     """
     n_triples = positive_int(n_triples, name="n_triples")
     rng = as_rng(rng)
@@ -326,7 +333,10 @@ def temporal_xor(n_triples: int, *, rng) -> np.ndarray:
 
 def next_step_windows(stream, T: int):
     """All windows of length T of a 1-D stream, inputs and next-step targets: X[k, t] = s[k + t],
-    Y[k, t] = s[k + t + 1]. Returns X, Y of shape (len(s) − T, T, 1)."""
+    Y[k, t] = s[k + t + 1]. Returns X, Y of shape (len(s) − T, T, 1).
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
+    """
     s = as_array(stream, name="stream", ndim=1)
     T = positive_int(T, name="T")
     if s.size <= T:
@@ -348,6 +358,8 @@ def adding_problem(n: int, T: int, *, rng):
     steps. Always answering 0.5 gives MSE = var(X1 + X2)/16 = 1/24. (The paper also varies the
     length between T and 1.1 T and marks the first and last steps with −1.)
     Returns X (n, T, 2) and y (n, 1).
+
+    Used in: week 6, notebooks/06-rnn.ipynb.
     """
     n = positive_int(n, name="n")
     T = positive_int(T, name="T", minimum=12)

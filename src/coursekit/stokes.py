@@ -6,14 +6,18 @@ chains of slender links — the scallop (one hinge) and Purcell's three-link swi
 Becker, Koehler & Stone 2003) — and the rotating helix of *E. coli*; run-and-tumble random walks and
 the biased walk up a gradient after Berg & Brown (1972); the receptor result of Berg & Purcell (1977).
 
-Notation (chapter 11): ``rho`` the fluid's density (kg/m³), ``eta`` its dynamic viscosity (Pa·s),
+Notation (chapter 11): ``rho`` the fluid's density (kg/m³), ``eta`` its dynamic viscosity (Pa·s;
+water's values are in :mod:`coursekit.constants`),
 ``L`` or ``radius`` a size (m), ``v`` a speed, ``D`` a diffusion coefficient; ``xi_par`` and
 ``xi_perp`` the RFT drag coefficients per unit length, ξ_∥ and ξ_⊥; a swimmer's links have lengths
 ``L_i`` and angles φ_i, its joint angles are α_j = φ_{j+1} − φ_j (the *shape*), its *pose* is the
 centre (x, y) and angle θ of a reference link. For run-and-tumble: ``v`` the run speed, ``tau_run`` and
 ``tau_tumble`` the mean run and tumble durations, ``mean_cos`` = ⟨cos θ⟩ over turn angles θ, ``beta``
 the chemotactic bias. Run-and-tumble functions work in the units of their arguments (µm and s in the
-chapter); the Reynolds and drag functions in SI units.
+chapter); the Reynolds and drag functions in SI units. Arguments come in the order geometry (sizes),
+kinematics (speeds, rates), medium (viscosity, density); the ensemble MSD of run-and-tumble tracks
+is :func:`coursekit.diffusion.msd_ensemble`, and :func:`coursekit.plotting.animate_swimmer` and
+:func:`coursekit.plotting.draw_swimmer` draw the swimmers.
 """
 
 from __future__ import annotations
@@ -23,22 +27,22 @@ from typing import Callable
 
 import numpy as np
 
-from ._validate import as_array, as_rng, check_callable, in_range, nonnegative, positive, positive_int
+from ._numerics import scalar_or_array
+from ._validate import (OneOf, Real, Rng, as_array, check_callable, in_range, nonnegative, positive, positive_int,
+                        validate)
+from .constants import WATER_ETA, WATER_RHO
 
 __all__ = [
-    "WATER_RHO", "WATER_ETA", "BERG_BROWN",
-    "reynolds_number", "stokes_drag", "coasting", "peclet_number",
+    "BERG_BROWN",
+    "reynolds_number", "stokes_drag", "Coasting", "coasting", "peclet_number",
     "LinkSwimmer", "link_swimmer", "scallop", "purcell_swimmer", "link_angles", "link_points",
     "resistance_matrix", "body_velocity", "SwimResult", "swim", "cycle_displacement",
     "purcell_stroke", "scallop_stroke", "fourier_stroke", "reciprocal_stroke", "reversed_stroke",
-    "gray_hancock", "helix_propulsion", "HelixSwim", "helix_swimmer",
-    "turn_cosines", "mean_turn_angle", "turn", "RunTumble", "run_and_tumble", "ensemble_msd",
+    "DragCoefficients", "gray_hancock", "helix_propulsion", "HelixSwim", "helix_swimmer",
+    "turn_cosines", "mean_turn_angle", "turn", "RunTumble", "run_and_tumble",
     "effective_diffusion", "persistent_msd", "chemotactic_drift",
     "receptor_capture", "half_max_receptors", "receptor_coverage",
 ]
-
-WATER_RHO = 1.0e3      # kg/m³
-WATER_ETA = 1.0e-3     # Pa·s (water near 20 °C); ν = η/ρ = 1e-6 m²/s = 1e-2 cm²/s, Purcell's value
 
 # Berg & Brown (1972), wild-type E. coli in an isotropic solution: mean speed (µm/s), mean run and
 # tumble durations (s), mean turn angle between successive runs (degrees).
@@ -52,8 +56,11 @@ def _positive_array(x, name: str) -> np.ndarray:
     return arr
 
 
-def _out(x: np.ndarray):
-    return float(x) if np.ndim(x) == 0 else x
+def _nonnegative_array(x, name: str) -> np.ndarray:
+    arr = as_array(x, name=name)
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be >= 0; got {arr[arr < 0].flat[0]:g}")
+    return arr
 
 
 # --------------------------------------------------------------------------------------------
@@ -63,41 +70,62 @@ def _out(x: np.ndarray):
 def reynolds_number(L, v, rho=WATER_RHO, eta=WATER_ETA):
     """Re = ρ v L / η = v L / ν: inertial over viscous forces (Purcell 1977, Fig. 1).
 
-    L: size (m), v: speed (m/s), rho: fluid density (kg/m³), eta: dynamic viscosity (Pa·s). Arrays
-    broadcast. In water ν = 10⁻⁶ m²/s, so a 1 µm bacterium at 30 µm/s has Re = 3·10⁻⁵.
+    L: size (m), v: speed (m/s), rho: fluid density (kg/m³), eta: dynamic viscosity (Pa·s); water by
+    default. Arrays broadcast. In water ν ≈ 10⁻⁶ m²/s, so a 1 µm bacterium at 30 µm/s has Re = 3·10⁻⁵.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     L, v = _positive_array(L, "L"), _positive_array(v, "v")
     rho, eta = _positive_array(rho, "rho"), _positive_array(eta, "eta")
-    return _out(rho * v * L / eta)
+    return scalar_or_array(rho * v * L / eta)
 
 
 def stokes_drag(radius, v, eta=WATER_ETA):
-    """Stokes' drag on a sphere, F = 6π η a v (N), valid for Re ≪ 1."""
+    """Stokes' drag on a sphere, F = 6π η a v (N), valid for Re ≪ 1.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     a, v = _positive_array(radius, "radius"), as_array(v, name="v")
     eta = _positive_array(eta, "eta")
-    return _out(6 * np.pi * eta * a * v)
+    return scalar_or_array(6 * np.pi * eta * a * v)
 
 
-def coasting(radius, v, rho_body=WATER_RHO, eta=WATER_ETA):
-    """How far and how long a sphere coasts after its motor stops, (τ, d) in (s, m).
+@dataclass
+class Coasting:
+    """How long (``tau``, s) and how far (``distance``, m) a sphere coasts after its motor stops.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`coasting`.
+    """
+    tau: float | np.ndarray
+    distance: float | np.ndarray
+
+
+def coasting(radius, v, rho_body=WATER_RHO, eta=WATER_ETA) -> Coasting:
+    """How far and how long a sphere coasts after its motor stops.
 
     m dv/dt = −6πηa v with m = (4/3)πa³ρ_body gives v(t) = v₀ e^{−t/τ}, τ = m/(6πηa) = 2ρa²/(9η),
     and a total coasting distance d = v₀ τ. Purcell (1977): for a bacterium "less than an atom".
+    radius (m), v (m/s), rho_body (kg/m³), eta (Pa·s); arrays broadcast.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     a, v = _positive_array(radius, "radius"), _positive_array(v, "v")
     rho_body, eta = _positive_array(rho_body, "rho_body"), _positive_array(eta, "eta")
     tau = 2 * rho_body * a**2 / (9 * eta)
-    return _out(tau), _out(v * tau)
+    return Coasting(scalar_or_array(tau), scalar_or_array(v * tau))
 
 
-def peclet_number(v, L, D):
+def peclet_number(L, v, D):
     """Pe = v L / D: transport by motion over transport by diffusion across a length L.
 
     Purcell (1977) calls it S, the stirring number: a bacterium (L ≈ 1 µm, v ≈ 30 µm/s) in a nutrient
     with D ≈ 10⁻⁹ m²/s has S ≈ 0.03 — swimming or stirring cannot beat diffusion at that scale.
+    L (m), v (m/s), D (m²/s); arrays broadcast.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
-    v, L, D = _positive_array(v, "v"), _positive_array(L, "L"), _positive_array(D, "D")
-    return _out(v * L / D)
+    L, v, D = _positive_array(L, "L"), _positive_array(v, "v"), _positive_array(D, "D")
+    return scalar_or_array(v * L / D)
 
 
 # --------------------------------------------------------------------------------------------
@@ -112,6 +140,9 @@ class LinkSwimmer:
     Internally each link carries Gauss–Legendre nodes: ``c[p, k]`` says how node p's position depends
     on the unit vector of link k, r_p = X + Σ_k c[p, k] t̂(φ_k); ``link[p]`` is its link and ``w[p]``
     its quadrature weight; φ = θ + S α.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`cycle_displacement`,
+    :func:`purcell_swimmer` and 2 other functions and classes of the module.
     """
     lengths: np.ndarray
     xi_par: float
@@ -137,6 +168,8 @@ def link_swimmer(lengths, xi_par: float = 1.0, xi_perp: float = 2.0, ref: int | 
     RFT: a piece ds of a link moving with velocity u feels f ds = −[ξ_∥ t̂t̂ᵀ + ξ_⊥ (I − t̂t̂ᵀ)] u ds;
     for a thin filament ξ_⊥ ≈ 2ξ_∥ (Gray & Hancock 1955). ``ref`` (default: the middle link) is the link
     whose centre and angle define the pose.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`purcell_swimmer` and :func:`scallop`.
     """
     L = as_array(lengths, name="lengths", ndim=1)
     if L.size < 2:
@@ -172,26 +205,40 @@ def link_swimmer(lengths, xi_par: float = 1.0, xi_perp: float = 2.0, ref: int | 
 
 def scallop(arm: float = 1.0, xi_par: float = 1.0, xi_perp: float = 2.0) -> LinkSwimmer:
     """Purcell's scallop: two equal links and one hinge; the pose is that of link 1. The shape α is the
-    angle between the two shells' directions: α = 0 is opened out flat, |α| → π is shut."""
+    angle between the two shells' directions: α = 0 is opened out flat, |α| → π is shut.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     return link_swimmer([arm, arm], xi_par, xi_perp, ref=1)
 
 
 def purcell_swimmer(arm: float = 1.0, body: float = 1.0, xi_par: float = 1.0,
                     xi_perp: float = 2.0) -> LinkSwimmer:
     """Purcell's three-link swimmer: two arms of length ``arm`` hinged to a middle link of length
-    ``body``; the pose is the centre and angle of the middle link (Purcell 1977; Becker et al. 2003)."""
+    ``body``; the pose is the centre and angle of the middle link (Purcell 1977; Becker et al. 2003).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     return link_swimmer([arm, body, arm], xi_par, xi_perp, ref=1)
 
 
 def link_angles(swimmer: LinkSwimmer, theta, alpha) -> np.ndarray:
-    """φ = θ + S α for a batch: theta (B,), alpha (B, N − 1) → (B, N)."""
+    """φ = θ + S α for a batch: theta (B,), alpha (B, N − 1) → (B, N).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`coursekit.plotting.animate_swimmer` and
+    :func:`coursekit.plotting.draw_swimmer`.
+    """
     theta = np.atleast_1d(np.asarray(theta, dtype=float))
     alpha = np.atleast_2d(np.asarray(alpha, dtype=float))
     return theta[:, None] + alpha @ swimmer.S.T
 
 
 def link_points(swimmer: LinkSwimmer, x, y, theta, alpha) -> np.ndarray:
-    """Coordinates of the N + 1 link ends (joints and tips), shape (B, N + 1, 2), for drawing."""
+    """Coordinates of the N + 1 link ends (joints and tips), shape (B, N + 1, 2), for drawing.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`coursekit.plotting.animate_swimmer` and
+    :func:`coursekit.plotting.draw_swimmer`.
+    """
     phi = link_angles(swimmer, theta, alpha)
     t = np.stack([np.cos(phi), np.sin(phi)], axis=-1)                    # (B, N, 2)
     steps = swimmer.lengths[None, :, None] * t
@@ -207,6 +254,8 @@ def resistance_matrix(swimmer: LinkSwimmer, theta, alpha) -> np.ndarray:
     The generalised forces the fluid exerts are Q = −R q̇, R = Σ_links ∫ Jᵀ K J ds with J = ∂r/∂q and
     K = ξ_∥ t̂t̂ᵀ + ξ_⊥ (I − t̂t̂ᵀ); R is symmetric positive definite and q̇ᵀR q̇ is the power dissipated.
     Its first three rows are the total force (x, y) and the torque about the pose point.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`swim`.
     """
     phi = link_angles(swimmer, theta, alpha)                              # (B, N)
     t = np.stack([np.cos(phi), np.sin(phi)], axis=-1)                    # (B, N, 2)
@@ -228,6 +277,8 @@ def body_velocity(swimmer: LinkSwimmer, theta, alpha, alpha_dot) -> np.ndarray:
 
     No inertia, so the total force and torque vanish at every instant:
     R_bb (ẋ, ẏ, θ̇) + R_bs α̇ = 0 ⇒ (ẋ, ẏ, θ̇) = −R_bb⁻¹ R_bs α̇ (Purcell 1977; Becker et al. 2003).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`swim`.
     """
     R = resistance_matrix(swimmer, theta, alpha)
     rhs = R[:, :3, 3:] @ np.atleast_2d(np.asarray(alpha_dot, dtype=float))[..., None]
@@ -237,7 +288,10 @@ def body_velocity(swimmer: LinkSwimmer, theta, alpha, alpha_dot) -> np.ndarray:
 @dataclass
 class SwimResult:
     """A simulated swim: times ``t`` (T,), poses ``x``, ``y``, ``theta`` (B, T), shapes ``alpha``
-    (B, T, M); B strokes integrated side by side."""
+    (B, T, M); B strokes integrated side by side.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`swim`.
+    """
     t: np.ndarray
     x: np.ndarray
     y: np.ndarray
@@ -262,6 +316,8 @@ def swim(swimmer: LinkSwimmer, stroke: Callable, t_end: float, n_steps: int = 40
     stroke(t) → (α, α̇), each of shape (M,) or (B, M): B strokes are integrated at once, vectorised.
     The pose obeys d(x, y, θ)/dt = V(θ, α(t), α̇(t)) from :func:`body_velocity`; RK4's error is
     O(h⁴): a few hundred steps per smooth stroke period give net displacements good to ~1e-10 of a length.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     check_callable(stroke, name="stroke")
     t_end = positive(t_end, name="t_end")
@@ -298,6 +354,8 @@ def cycle_displacement(swimmer: LinkSwimmer, stroke: Callable, period: float = 1
 
     Scallop theorem (Purcell 1977): for a reciprocal stroke — one whose shape path retraces itself —
     this is exactly zero; the simulator gets it to round-off.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     cycles = positive_int(cycles, name="cycles")
     res = swim(swimmer, stroke, cycles * positive(period, name="period"), n_steps * cycles)
@@ -306,6 +364,7 @@ def cycle_displacement(swimmer: LinkSwimmer, stroke: Callable, period: float = 1
 
 # Strokes: callables t → (α, α̇). Amplitudes may be arrays of shape (B,) to integrate B strokes at once.
 
+@validate(kind=OneOf("square", "ellipse"))
 def purcell_stroke(amplitude, period: float = 1.0, kind: str = "square") -> Callable:
     """Purcell's non-reciprocal cycle in the shape plane (α₁, α₂) of the three-link swimmer.
 
@@ -314,13 +373,14 @@ def purcell_stroke(amplitude, period: float = 1.0, kind: str = "square") -> Call
     smooth ramp s(u) = u − sin(2πu)/2π, so α̇ is continuous (zero at the corners) and RK4 keeps its
     order; the net motion depends only on the path in shape space, not on the pace along it.
     ``"ellipse"``: the smooth version α₁ = A cos ωt, α₂ = A sin ωt (the same sense of rotation).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     A = as_array(amplitude, name="amplitude")
     if np.any(np.abs(A) >= np.pi / 2):
-        raise ValueError("amplitude must be below π/2 in magnitude (the arms would cross the body)")
+        raise ValueError(f"amplitude must be below π/2 in magnitude (the arms would cross the body); "
+                         f"got {A[np.abs(A) >= np.pi / 2].flat[0]:g}")
     T = positive(period, name="period")
-    if kind not in ("square", "ellipse"):
-        raise ValueError(f"kind must be 'square' or 'ellipse'; got {kind!r}")
     corners = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1], [1, 1]], dtype=float)
     A_col = A[..., None]
 
@@ -348,6 +408,8 @@ def scallop_stroke(alpha_mean: float = 0.0, amplitude: float = 1.0, asymmetry: f
 
     ε = 0 opens and shuts at the same pace; ε > 0 opens fast and shuts slowly, ε < 0 opens slowly and
     snaps shut — and still, by the scallop theorem, the net displacement per period is zero.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     a0 = as_array(alpha_mean, name="alpha_mean")
     A = as_array(amplitude, name="amplitude")
@@ -370,6 +432,8 @@ def fourier_stroke(alpha0, cos_coeffs, sin_coeffs, period: float = 1.0) -> Calla
 
     alpha0: (M,); cos_coeffs, sin_coeffs: (K, M), one row of joint-angle amplitudes per harmonic.
     With a leading batch axis — alpha0 (B, M), coefficients (B, K, M) — it describes B strokes at once.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     a0 = as_array(alpha0, name="alpha0", ndim=(1, 2))
     C = as_array(cos_coeffs, name="cos_coeffs", ndim=(2, 3))
@@ -395,6 +459,8 @@ def reciprocal_stroke(alpha0, direction, cos_coeffs, sin_coeffs, period: float =
     The shape moves back and forth along one line through shape space, so whatever f does — fast one
     way, slow the other, with wiggles — the path retraces itself: a reciprocal stroke. Shapes: alpha0
     and direction (M,), coefficients (K,); or with a batch axis, (B, M) and (B, K) for B strokes.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     d = as_array(direction, name="direction", ndim=(1, 2))
     ca = as_array(cos_coeffs, name="cos_coeffs", ndim=(1, 2))
@@ -406,7 +472,10 @@ def reciprocal_stroke(alpha0, direction, cos_coeffs, sin_coeffs, period: float =
 
 
 def reversed_stroke(stroke: Callable, period: float = 1.0) -> Callable:
-    """The same shape cycle run backwards in time: α_rev(t) = α(T − t), α̇_rev(t) = −α̇(T − t)."""
+    """The same shape cycle run backwards in time: α_rev(t) = α(T − t), α̇_rev(t) = −α̇(T − t).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
     check_callable(stroke, name="stroke")
     T = positive(period, name="period")
 
@@ -422,16 +491,31 @@ def reversed_stroke(stroke: Callable, period: float = 1.0) -> Callable:
 # The rotating helix: E. coli's solution
 # --------------------------------------------------------------------------------------------
 
-def gray_hancock(eta: float, wavelength: float, filament_radius: float) -> tuple[float, float]:
+@dataclass
+class DragCoefficients:
+    """Resistive-force drag per unit length of a slender filament (N·s/m²): along it, ``xi_par``
+    (ξ_∥), and across it, ``xi_perp`` (ξ_⊥).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`gray_hancock`.
+    """
+    xi_par: float
+    xi_perp: float
+
+
+@validate(wavelength=Real(0, None, closed="neither"), filament_radius=Real(0, None, closed="neither"),
+          eta=Real(0, None, closed="neither"))
+def gray_hancock(wavelength: float, filament_radius: float, eta: float = WATER_ETA) -> DragCoefficients:
     """Gray & Hancock's (1955) RFT coefficients for a thin filament of radius b, wavelength λ:
-    ξ_∥ = 2πη / (ln(2λ/b) − ½), ξ_⊥ = 4πη / (ln(2λ/b) + ½) — their ratio is close to 2."""
-    eta = positive(eta, name="eta")
-    lam = positive(wavelength, name="wavelength")
-    b = positive(filament_radius, name="filament_radius")
-    log = np.log(2 * lam / b)
+    ξ_∥ = 2πη / (ln(2λ/b) − ½), ξ_⊥ = 4πη / (ln(2λ/b) + ½) — their ratio is close to 2.
+    wavelength and filament_radius in m, eta in Pa·s (water by default).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
+    log = np.log(2 * wavelength / filament_radius)
     if log <= 0.5:
-        raise ValueError("filament_radius must be much smaller than wavelength for RFT to apply")
-    return float(2 * np.pi * eta / (log - 0.5)), float(4 * np.pi * eta / (log + 0.5))
+        raise ValueError(f"filament_radius must be much smaller than wavelength for RFT to apply; got "
+                         f"filament_radius = {filament_radius:g} and wavelength = {wavelength:g}")
+    return DragCoefficients(float(2 * np.pi * eta / (log - 0.5)), float(4 * np.pi * eta / (log + 0.5)))
 
 
 def helix_propulsion(helix_radius: float, pitch: float, axial_length: float,
@@ -442,6 +526,8 @@ def helix_propulsion(helix_radius: float, pitch: float, axial_length: float,
     Λ = ℓ / cos ψ) translating at U along and rotating at Ω about its axis:
     A = Λ(ξ_∥cos²ψ + ξ_⊥sin²ψ), B = ΛR sinψ cosψ (ξ_∥ − ξ_⊥), D = ΛR²(ξ_∥sin²ψ + ξ_⊥cos²ψ).
     B ≠ 0 only because ξ_⊥ ≠ ξ_∥: rotation pushes (Purcell 1977). Flip the handedness and B flips.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`helix_swimmer`.
     """
     R = positive(helix_radius, name="helix_radius")
     lam = positive(pitch, name="pitch")
@@ -458,7 +544,10 @@ def helix_propulsion(helix_radius: float, pitch: float, axial_length: float,
 
 @dataclass
 class HelixSwim:
-    """A free swimmer made of a spherical head and a rotating helix (SI units)."""
+    """A free swimmer made of a spherical head and a rotating helix (SI units).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`helix_swimmer`.
+    """
     U: float               # swimming speed (m/s), along the axis
     omega_helix: float     # helix angular velocity in the lab (rad/s)
     omega_head: float      # head angular velocity in the lab (rad/s): counter-rotation
@@ -466,21 +555,24 @@ class HelixSwim:
     efficiency: float      # Purcell's: 6πηa U² / (motor torque × motor rate)
 
 
-def helix_swimmer(motor_rate: float, head_radius: float = 1.0e-6, helix_radius: float = 0.2e-6,
-                  pitch: float = 2.5e-6, axial_length: float = 7.0e-6, filament_radius: float = 10e-9,
+def helix_swimmer(*, head_radius: float = 1.0e-6, helix_radius: float = 0.2e-6, pitch: float = 2.5e-6,
+                  axial_length: float = 7.0e-6, filament_radius: float = 10e-9, motor_rate: float,
                   eta: float = WATER_ETA, xi: tuple[float, float] | None = None) -> HelixSwim:
     """Swimming speed of a sphere pushed by a rotating helix, with zero total force and torque.
 
     The motor turns the helix relative to the head at ``motor_rate`` (rad/s): Ω_f − Ω_h = ω_m. Force:
     6πηa U + A U + B Ω_f = 0; torque: 8πηa³ Ω_h + B U + D Ω_f = 0 (Purcell 1977, appendix). The RFT
     coefficients are Gray & Hancock's for the helix's pitch unless ``xi = (ξ_∥, ξ_⊥)`` is given (N·s/m²).
-    Defaults: roughly E. coli's flagellar bundle.
+    Defaults: roughly E. coli's flagellar bundle (sizes in m) in water at 20 °C.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     wm = as_array(motor_rate, name="motor_rate", ndim=0)
     a = positive(head_radius, name="head_radius")
     eta = positive(eta, name="eta")
     if xi is None:
-        xp, xn = gray_hancock(eta, pitch, filament_radius)
+        drag = gray_hancock(pitch, filament_radius, eta)
+        xp, xn = drag.xi_par, drag.xi_perp
     else:
         if len(xi) != 2:
             raise ValueError(f"xi must be a pair (xi_par, xi_perp); got {xi!r}")
@@ -499,27 +591,35 @@ def helix_swimmer(motor_rate: float, head_radius: float = 1.0e-6, helix_radius: 
 # Run and tumble (Berg & Brown 1972)
 # --------------------------------------------------------------------------------------------
 
-def turn_cosines(n: int, rng, mean_cos: float = 1 / 3) -> np.ndarray:
+@validate(rng=Rng())
+def turn_cosines(n: int, mean_cos: float = 1 / 3, *, rng) -> np.ndarray:
     """n cosines of turn angles with density p(cos θ) = (1 + b cos θ)/2 on [−1, 1], b = 3⟨cos θ⟩.
 
     With ⟨cos θ⟩ = 1/3 the mean turn angle is 3π/8 = 67.5° (Berg & Brown: 68°) and the turns are
     forward-biased. Sampled by inverting the CDF: b c² + 2c + 2 − b − 4u = 0.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`run_and_tumble`.
     """
     n = positive_int(n, name="n")
-    rng = as_rng(rng)
     b = 3 * in_range(mean_cos, -1 / 3, 1 / 3, name="mean_cos")
     k = 2 - b - 4 * rng.random(n)
     return -k / (1 + np.sqrt(np.maximum(1 - b * k, 0.0)))     # the root in [−1, 1], stable at b = 0
 
 
 def mean_turn_angle(mean_cos: float = 1 / 3) -> float:
-    """⟨θ⟩ = π/2 − (3⟨cos θ⟩) π/8 (radians) for the turn-angle density of :func:`turn_cosines`."""
+    """⟨θ⟩ = π/2 − (3⟨cos θ⟩) π/8 (radians) for the turn-angle density of :func:`turn_cosines`.
+
+    Used in: no notebook yet (week 11's module; tested in tests/test_stokes.py).
+    """
     return float(np.pi / 2 - 3 * in_range(mean_cos, -1 / 3, 1 / 3, name="mean_cos") * np.pi / 8)
 
 
-def turn(e: np.ndarray, cos_theta: np.ndarray, rng) -> np.ndarray:
-    """Rotate unit vectors e (n, 3) by angles θ (given as cos θ, shape (n,)) about random axes ⊥ e."""
-    rng = as_rng(rng)
+@validate(rng=Rng())
+def turn(e: np.ndarray, cos_theta: np.ndarray, *, rng) -> np.ndarray:
+    """Rotate unit vectors e (n, 3) by angles θ (given as cos θ, shape (n,)) about random axes ⊥ e.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`run_and_tumble`.
+    """
     helper = np.where(np.abs(e[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
     u1 = helper - np.sum(helper * e, axis=1, keepdims=True) * e
     u1 /= np.linalg.norm(u1, axis=1, keepdims=True)
@@ -535,7 +635,10 @@ def turn(e: np.ndarray, cos_theta: np.ndarray, rng) -> np.ndarray:
 class RunTumble:
     """Run-and-tumble tracks sampled at times ``t`` (T,): ``positions`` (n, T, 3). ``run_durations``,
     ``run_cos_gradient`` (cos of each completed run's direction with +z) and ``turn_cos`` (cos of each
-    turn angle) are pooled over all bacteria, for checking the statistics against the inputs."""
+    turn angle) are pooled over all bacteria, for checking the statistics against the inputs.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`run_and_tumble`.
+    """
     t: np.ndarray
     positions: np.ndarray = field(repr=False)
     run_durations: np.ndarray = field(repr=False)
@@ -543,7 +646,8 @@ class RunTumble:
     turn_cos: np.ndarray = field(repr=False)
 
 
-def run_and_tumble(n_bacteria: int, t_max: float, rng, *, v: float = BERG_BROWN["v"],
+@validate(rng=Rng())
+def run_and_tumble(n_bacteria: int, t_max: float, *, rng, v: float = BERG_BROWN["v"],
                    tau_run: float = BERG_BROWN["tau_run"], tau_tumble: float = BERG_BROWN["tau_tumble"],
                    mean_cos: float = 1 / 3, beta: float = 0.0, n_samples: int = 101) -> RunTumble:
     """Exact (event-driven) run-and-tumble in 3-D, vectorised across bacteria (Berg & Brown 1972).
@@ -554,10 +658,11 @@ def run_and_tumble(n_bacteria: int, t_max: float, rng, *, v: float = BERG_BROWN[
     and sets off at a turn angle θ from its old direction (⟨cos θ⟩ = mean_cos, :func:`turn_cosines`).
     All start running at t = 0 from the origin with random directions. Positions are sampled at
     ``n_samples`` times in [0, t_max] by interpolating between events.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     n = positive_int(n_bacteria, name="n_bacteria")
     t_max = positive(t_max, name="t_max")
-    rng = as_rng(rng)
     v, tau_run = positive(v, name="v"), positive(tau_run, name="tau_run")
     tau_tumble = nonnegative(tau_tumble, name="tau_tumble")
     in_range(mean_cos, -1 / 3, 1 / 3, name="mean_cos")
@@ -582,9 +687,9 @@ def run_and_tumble(n_bacteria: int, t_max: float, rng, *, v: float = BERG_BROWN[
             t_now = t_now + rng.exponential(tau_tumble, size=n)
             times.append(t_now)
             points.append(p_now)
-        c = turn_cosines(n, rng, mean_cos)
+        c = turn_cosines(n, mean_cos, rng=rng)
         turns.append(c[active])
-        e = turn(e, c, rng)
+        e = turn(e, c, rng=rng)
     E = np.stack(times, axis=1)                        # (n, Q) event times, increasing along rows
     Pts = np.stack(points, axis=1)                     # (n, Q, 3)
     t = np.linspace(0.0, t_max, n_samples)
@@ -600,34 +705,29 @@ def run_and_tumble(n_bacteria: int, t_max: float, rng, *, v: float = BERG_BROWN[
     return RunTumble(t, pos, np.concatenate(durations), np.concatenate(cos_grad), np.concatenate(turns))
 
 
-def ensemble_msd(positions: np.ndarray) -> np.ndarray:
-    """⟨|r(t) − r(0)|²⟩ over walkers for positions (n, T, d), and its standard error: (msd, se)."""
-    X = as_array(positions, name="positions", ndim=3)
-    sq = np.sum((X - X[:, :1]) ** 2, axis=-1)
-    return sq.mean(axis=0), sq.std(axis=0, ddof=1) / np.sqrt(X.shape[0])
-
-
 def effective_diffusion(v, tau_run, mean_cos, tau_tumble=0.0):
     """D = v² τ² / (3 (1 − ⟨cos θ⟩)(τ + τ_t)) for a 3-D run-and-tumble walk with exponential runs.
 
     Each run of mean τ carries a step of mean square 2v²τ², successive directions are correlated by
     ⟨cos θ⟩, and a run-tumble cycle lasts τ + τ_t on average. With instantaneous tumbles (τ_t = 0) this
     is the familiar D = v²τ / (3(1 − ⟨cos θ⟩)) (Lovely & Dahlquist 1975; Berg, *Random Walks in Biology*).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     v, tau = _positive_array(v, "v"), _positive_array(tau_run, "tau_run")
     a = as_array(mean_cos, name="mean_cos")
     if np.any(a >= 1) or np.any(a < -1):
-        raise ValueError("mean_cos must be in [-1, 1)")
-    tt = as_array(tau_tumble, name="tau_tumble")
-    if np.any(tt < 0):
-        raise ValueError("tau_tumble must be >= 0")
-    return _out(v**2 * tau**2 / (3 * (1 - a) * (tau + tt)))
+        raise ValueError(f"mean_cos must be in [-1, 1); got {a[(a >= 1) | (a < -1)].flat[0]:g}")
+    tt = _nonnegative_array(tau_tumble, "tau_tumble")
+    return scalar_or_array(v**2 * tau**2 / (3 * (1 - a) * (tau + tt)))
 
 
 def persistent_msd(t, v, tau_run, mean_cos):
     """Exact 3-D MSD with instantaneous tumbles: 2v²τ_c [t − τ_c(1 − e^{−t/τ_c})], τ_c = τ/(1 − ⟨cos θ⟩).
 
     Ballistic, v²t², for t ≪ τ_c; diffusive, 6Dt − 6Dτ_c, for t ≫ τ_c, with D from :func:`effective_diffusion`.
+
+    Used in: no notebook yet (week 11's module; tested in tests/test_stokes.py).
     """
     t = as_array(t, name="t")
     v, tau = positive(v, name="v"), positive(tau_run, name="tau_run")
@@ -642,13 +742,13 @@ def chemotactic_drift(v, tau_run, beta, tau_tumble=0.0):
     Run directions stay uniformly distributed (turns are rotation-invariant), so by renewal–reward the
     drift is the mean z-step per run, vτβ⟨cos²θ; cos θ > 0⟩ = vτβ/6, over the mean cycle time.
     It does not depend on ⟨cos θ⟩ — only the spread around the drift does.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
     """
     v, tau = _positive_array(v, "v"), _positive_array(tau_run, "tau_run")
-    beta = as_array(beta, name="beta")
-    if np.any(beta < 0):
-        raise ValueError("beta must be >= 0")
-    tt = as_array(tau_tumble, name="tau_tumble")
-    return _out(v * tau * beta / (6 * (tau * (1 + beta / 4) + tt)))
+    beta = _nonnegative_array(beta, "beta")
+    tt = _nonnegative_array(tau_tumble, "tau_tumble")
+    return scalar_or_array(v * tau * beta / (6 * (tau * (1 + beta / 4) + tt)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -657,23 +757,28 @@ def chemotactic_drift(v, tau_run, beta, tau_tumble=0.0):
 
 def receptor_capture(N, s, a):
     """J/J_max = N s / (N s + π a): the current of N absorbing disks of radius s on a sphere of radius
-    a, as a fraction of the current 4πDac₀ to a perfectly absorbing sphere (Berg & Purcell 1977)."""
-    N = as_array(N, name="N")
-    if np.any(N < 0):
-        raise ValueError("N must be >= 0")
+    a, as a fraction of the current 4πDac₀ to a perfectly absorbing sphere (Berg & Purcell 1977).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
+    N = _nonnegative_array(N, "N")
     s, a = _positive_array(s, "s"), _positive_array(a, "a")
-    return _out(N * s / (N * s + np.pi * a))
+    return scalar_or_array(N * s / (N * s + np.pi * a))
 
 
 def half_max_receptors(s, a):
-    """N½ = π a / s receptors capture half as much as a fully absorbing cell (Berg & Purcell 1977)."""
-    return _out(np.pi * _positive_array(a, "a") / _positive_array(s, "s"))
+    """N½ = π a / s receptors capture half as much as a fully absorbing cell (Berg & Purcell 1977).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
+    return scalar_or_array(np.pi * _positive_array(a, "a") / _positive_array(s, "s"))
 
 
 def receptor_coverage(N, s, a):
-    """Fraction of the cell surface the receptors cover, N π s² / (4π a²)."""
-    N = as_array(N, name="N")
-    if np.any(N < 0):
-        raise ValueError("N must be >= 0")
+    """Fraction of the cell surface the receptors cover, N π s² / (4π a²).
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
+    N = _nonnegative_array(N, "N")
     s, a = _positive_array(s, "s"), _positive_array(a, "a")
-    return _out(N * s**2 / (4 * a**2))
+    return scalar_or_array(N * s**2 / (4 * a**2))

@@ -12,13 +12,17 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 
 from . import plotting
-from .grading.check import strict_mode
+from ._config import strict_mode
 
 __all__ = ["explorer", "control"]
 
 
 def control(spec, name: str):
-    """A widget from a short spec: (lo, hi, step, value) → slider; list → dropdown; a widget as is."""
+    """A widget from a short spec: (lo, hi, step, value) → slider; list → dropdown; a widget as is.
+
+    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/11-low-reynolds.ipynb, through
+    :func:`explorer`.
+    """
     if isinstance(spec, W.ValueWidget):
         return spec
     style = {"description_width": "initial"}
@@ -39,6 +43,8 @@ def explorer(draw: Callable, size="single", **controls) -> W.VBox:
 
     Make it the last expression of a cell to show it. The figure for the initial values is drawn at
     once into the widget's output, which the static site keeps.
+
+    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/11-low-reynolds.ipynb.
     """
     widgets = {name: control(spec, name) for name, spec in controls.items()}
     if strict_mode():

@@ -1,5 +1,9 @@
-"""Public checks, one module per chapter module (``checks/optim.py`` for ``coursekit.optim``).
+"""Public checks, one file per prefix of the exercises' names (``checks/optim.py`` for ``optim.*``).
 
-Each module calls :func:`coursekit.grading.register` for its exercises. A check named
-``<module>.<exercise>`` (e.g. ``optim.sigmoid``) is found by importing ``checks/<module>.py`` on first use.
+Each file calls :func:`coursekit.grading.register` for its exercises. A check named
+``<prefix>.<exercise>`` (e.g. ``optim.sigmoid``) is found by importing ``checks/<prefix>.py`` on first
+use. A prefix is usually the chapter's module; where a chapter's models were later split into several
+modules the exercises keep their names, so ``checks/energy.py`` checks week 2's exercises against
+``coursekit.hopfield`` and ``coursekit.rbm``, and ``checks/diffusion.py`` weeks 9 and 10's against
+``coursekit.diffusion`` and ``coursekit.anomalous``.
 """

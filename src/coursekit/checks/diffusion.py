@@ -1,13 +1,12 @@
 """Checks for weeks 9 and 10's exercises (``notebooks/09-diffusion.ipynb``,
-``notebooks/10-anomalous-diffusion.ipynb``)."""
+``notebooks/10-anomalous-diffusion.ipynb``), against :mod:`coursekit.diffusion` and
+:mod:`coursekit.anomalous`. The exercises of both weeks keep their names ``diffusion.*``."""
 
 import numpy as np
 
-from .. import diffusion
+from .. import anomalous, diffusion
+from ..constants import T_20C, WATER_ETA
 from ..grading import Problem, close, register
-
-WATER_20C = 1.0016e-3          # Pa·s
-T_20C = 293.15                 # K
 
 
 # --------------------------------------------------------------------------------------------
@@ -21,7 +20,7 @@ def _stokes_inputs(rng):
 
 
 def _stokes_judge(got, x):
-    expected = np.array([diffusion.stokes_einstein_D(T, e, a) for T, e, a in zip(x["T"], x["eta"], x["radius"])])
+    expected = np.array([diffusion.stokes_einstein_D(a, T, e) for T, e, a in zip(x["T"], x["eta"], x["radius"])])
     g = np.asarray(got, dtype=float)
     if g.shape == expected.shape and np.allclose(g, expected / 2, rtol=1e-4, atol=0):
         return "D is half the right value: the formula takes the radius a, not the diameter 2a."
@@ -41,7 +40,7 @@ register(
 
 
 def _einstein_judge(got, x):
-    D = diffusion.stokes_einstein_D(T_20C, WATER_20C, 0.5e-6)
+    D = diffusion.stokes_einstein_D(0.5e-6, T_20C, WATER_ETA)
     expected = np.sqrt(2 * D * 1.0) * 1e6
     try:
         g = float(got)
@@ -136,7 +135,7 @@ register(
     inputs=lambda rng: {"k": np.arange(int(rng.integers(6, 12))), "H": [0.5, float(rng.uniform(0.1, 0.45)),
                                                                           float(rng.uniform(0.55, 0.95)), 1.0]},
     ask=lambda f, x: [f(x["k"], H) for H in x["H"]],
-    judge=lambda got, x: close(got, [diffusion.fgn_autocovariance(x["k"], H) for H in x["H"]],
+    judge=lambda got, x: close(got, [anomalous.fgn_autocovariance(x["k"], H) for H in x["H"]],
                                what="γ(k) for each H", rtol=1e-8, atol=1e-12,
                                hint="γ(k) = ½(|k+1|^{2H} − 2|k|^{2H} + |k−1|^{2H}); "
                                     "γ(0) = 1 and, for H = ½, γ(k ≥ 1) = 0."),
@@ -152,7 +151,7 @@ register(
     "diffusion.ergodicity_breaking",
     inputs=_eb_inputs,
     ask=lambda f, x: f(x["tamsd"]),
-    judge=lambda got, x: close(got, diffusion.ergodicity_breaking(x["tamsd"]), what="EB", rtol=1e-6, atol=1e-10,
+    judge=lambda got, x: close(got, anomalous.ergodicity_breaking(x["tamsd"]), what="EB", rtol=1e-6, atol=1e-10,
                                hint="EB = ⟨(δ²)²⟩/⟨δ²⟩² − 1, averages over walkers (population variance, "
                                     "not the n − 1 version)."),
     doc="Ergodicity-breaking parameter of time-averaged MSDs across walkers.",
@@ -165,9 +164,9 @@ def _classify_inputs(rng):
     W, n = 100, 256
     t = np.arange(n + 1, dtype=float)
     processes = {
-        "sub": diffusion.fbm(W, n, float(rng.uniform(0.2, 0.3)), rng=rng),
+        "sub": anomalous.fbm(W, n, float(rng.uniform(0.2, 0.3)), rng=rng),
         "normal": diffusion.brownian(W, n, D=float(rng.uniform(0.2, 2)), dt=1.0, rng=rng),
-        "super": diffusion.fbm(W, n, float(rng.uniform(0.7, 0.8)), rng=rng),
+        "super": anomalous.fbm(W, n, float(rng.uniform(0.7, 0.8)), rng=rng),
         "ballistic": rng.normal(0, 1, size=(W, 1)) * t,
     }
     order = rng.permutation(len(_CLASSES))

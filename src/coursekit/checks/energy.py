@@ -1,8 +1,11 @@
-"""Checks for week 2's exercises (``notebooks/02-hopfield-boltzmann.ipynb``)."""
+"""Checks for week 2's exercises (``notebooks/02-hopfield-boltzmann.ipynb``): the Hopfield network
+(:mod:`coursekit.hopfield`) and the RBM (:mod:`coursekit.rbm`). The exercises keep their names
+``energy.*``, after the chapter's subject, energy-based networks."""
 
 import numpy as np
 
-from .. import energy
+from .. import hopfield, rbm
+from .._numerics import sigmoid
 from ..grading import close, register
 
 
@@ -15,7 +18,7 @@ register(
     "energy.hebbian_weights",
     inputs=_patterns,
     ask=lambda hebbian, x: hebbian(x["patterns"].copy()),
-    judge=lambda got, x: close(got, energy.hebbian_weights(x["patterns"]), what="the weight matrix W",
+    judge=lambda got, x: close(got, hopfield.hebbian_weights(x["patterns"]), what="the weight matrix W",
                                rtol=1e-9, atol=1e-12,
                                hint="W = (1/N) Σ_μ ξ^μ ξ^μᵀ, divided by the number of units N, "
                                     "with the diagonal set to 0."),
@@ -25,7 +28,7 @@ register(
 
 def _energy_inputs(rng):
     x = _patterns(rng)
-    W = energy.hebbian_weights(x["patterns"])
+    W = hopfield.hebbian_weights(x["patterns"])
     states = np.vstack([x["patterns"], rng.choice([-1.0, 1.0], size=(4, W.shape[0]))])
     return {"W": W, "states": states}
 
@@ -34,7 +37,7 @@ register(
     "energy.hopfield_energy",
     inputs=_energy_inputs,
     ask=lambda E, x: [float(E(x["W"], s.copy())) for s in x["states"]],
-    judge=lambda got, x: close(got, [energy.hopfield_energy(x["W"], s) for s in x["states"]],
+    judge=lambda got, x: close(got, [hopfield.hopfield_energy(x["W"], s) for s in x["states"]],
                                what="the energy E(s)", rtol=1e-9, atol=1e-10,
                                hint="E(s) = −½ sᵀ W s: mind the factor ½ and the minus sign "
                                     "(stored patterns should have low, negative energy)."),
@@ -73,7 +76,7 @@ register(
     "energy.energy_trace",
     inputs=_symmetric_problem,
     ask=lambda trace, x: np.asarray(trace(x["W"], x["s"].copy(), x["order"].copy()), dtype=float),
-    judge=lambda got, x: close(got, energy.update_async(x["W"], x["s"], x["order"])[1],
+    judge=lambda got, x: close(got, hopfield.update_async(x["W"], x["s"], x["order"]).energies,
                                what="the energy trace", rtol=1e-9, atol=1e-9,
                                hint="Return len(order) + 1 energies: the starting energy, then E after each "
                                     "single-unit update, updating the units one at a time in the given order."),
@@ -85,7 +88,7 @@ register(
     "energy.one_step_error",
     inputs=lambda rng: {"alphas": np.r_[0.138, rng.uniform(0.02, 0.5, size=6)]},
     ask=lambda p, x: np.asarray(p(x["alphas"].copy()), dtype=float),
-    judge=lambda got, x: close(got, energy.one_step_error_theory(x["alphas"]), what="P_error(α)",
+    judge=lambda got, x: close(got, hopfield.one_step_error_theory(x["alphas"]), what="P_error(α)",
                                rtol=1e-6, atol=1e-12,
                                hint="The cross-talk is Gaussian with variance α and the signal is 1, so "
                                     "P_error = Φ(−1/√α) (scipy.stats.norm.cdf); at α = 0.138 it is about 0.0036."),
@@ -100,14 +103,14 @@ def _rbm_inputs(rng):
 
 
 def _ref_rbm(x):
-    return energy.RBM(x["W"], x["b"], x["c"])
+    return rbm.RBM(x["W"], x["b"], x["c"])
 
 
 register(
     "energy.rbm_free_energy",
     inputs=_rbm_inputs,
     ask=lambda F, x: np.asarray(F(x["W"], x["b"], x["c"], x["v0"].copy()), dtype=float),
-    judge=lambda got, x: close(got, energy.free_energy(_ref_rbm(x), x["v0"]), what="F(v)", rtol=1e-8, atol=1e-10,
+    judge=lambda got, x: close(got, rbm.free_energy(_ref_rbm(x), x["v0"]), what="F(v)", rtol=1e-8, atol=1e-10,
                                hint="F(v) = −bᵀv − Σⱼ log(1 + exp(cⱼ + (vW)ⱼ)), one number per row of v; "
                                     "np.logaddexp(0, z) computes log(1 + eᶻ) safely."),
     doc="The RBM free energy of each row of v.",
@@ -115,7 +118,7 @@ register(
 
 
 def _ref_cd(x):
-    sig = energy.sigmoid
+    sig = sigmoid
     v0, v1 = x["v0"], x["v1"]
     return (v0.T @ sig(v0 @ x["W"] + x["c"]) - v1.T @ sig(v1 @ x["W"] + x["c"])) / v0.shape[0]
 

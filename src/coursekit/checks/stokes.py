@@ -35,7 +35,7 @@ register(
     "stokes.peclet_number",
     inputs=_organisms,
     ask=lambda f, x: f(x["v"], x["L"], x["D"]),
-    judge=lambda got, x: close(got, stokes.peclet_number(x["v"], x["L"], x["D"]), what="Pe", rtol=1e-6,
+    judge=lambda got, x: close(got, stokes.peclet_number(x["L"], x["v"], x["D"]), what="Pe", rtol=1e-6,
                                atol=0, hint="Pe = v L / D: swimming over diffusion across a length L."),
     doc="Purcell's S = vL/D for arrays of organisms.",
 )
@@ -51,7 +51,8 @@ def _coasting_judge(got, x):
     if got.size != 2:
         return Problem("coasting should return two numbers, (time in s, distance in m).",
                        f"Got {got.size} numbers.")
-    tau, d = stokes.coasting(x["radius"], x["v"], x["rho_body"], x["eta"])
+    ref = stokes.coasting(x["radius"], x["v"], x["rho_body"], x["eta"])
+    tau, d = ref.tau, ref.distance
     return (close(got[0], tau, what="the coasting time τ", rtol=1e-6, atol=0,
                   hint="τ = m / (6πηa) with m = (4/3)πa³ρ — it is 2ρa²/(9η).")
             or close(got[1], d, what="the coasting distance", rtol=1e-6, atol=0,

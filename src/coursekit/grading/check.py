@@ -10,10 +10,10 @@ The answer is asked and judged through the same plain-data path the grader uses 
 
 from __future__ import annotations
 
-import os
 import secrets
 from typing import Any
 
+from .._config import strict_mode
 from .registry import ask, get_check, judge
 
 __all__ = ["check", "CheckFailed", "strict_mode"]
@@ -21,10 +21,6 @@ __all__ = ["check", "CheckFailed", "strict_mode"]
 
 class CheckFailed(AssertionError):
     """Raised by :func:`check` in strict mode when an answer does not pass."""
-
-
-def strict_mode() -> bool:
-    return os.environ.get("COURSEKIT_STRICT", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def check(name: str, answer: Any, points: float = 1) -> None:
