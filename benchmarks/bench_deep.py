@@ -2,7 +2,7 @@
 
 Same architecture (64-100-100-100-10, tanh hidden layers, softmax output), the same initialisation
 (Glorot & Bengio's normalised U[±√6/√(n_in + n_out)] — scikit-learn's choice for tanh; it also draws
-the biases from it, coursekit starts them at 0), the same optimiser (plain SGD, η = 0.05, no momentum,
+the biases from it, coursekit starts them at 0), the same optimizer (plain SGD, η = 0.05, no momentum,
 mini-batches of 32, reshuffled each epoch), 30 epochs, no weight decay and no early stopping, on the same
 stratified 75/25 split of the 8×8 digits. Every call trains from a new seed; the accuracy column
 compares the mean test accuracy over all the calls (warm-up and timed).

@@ -4,7 +4,7 @@ import numpy as np
 
 import checkcases
 from checkcases import Cases, Mistake
-from coursekit import energy
+from coursekit import rbm
 from coursekit.checks.deep import _layer_variances, _variances_with
 from coursekit.deeplinear import _half_time
 
@@ -67,9 +67,9 @@ def greedy_pretrain(X, sizes, epochs, rng):
     """The notebook's solution: week 2's train_rbm, one layer at a time."""
     stack, data = [], X
     for n_hidden in sizes:
-        rbm = energy.train_rbm(data, n_hidden, epochs=epochs, rng=rng).rbm
-        stack.append((rbm.W, rbm.b, rbm.c))
-        data = energy.hidden_probs(rbm, data)
+        machine = rbm.train_rbm(data, n_hidden, rbm.RBMTraining(epochs=epochs), rng=rng).rbm
+        stack.append((machine.W, machine.b, machine.c))
+        data = rbm.hidden_probs(machine, data)
     return stack
 
 
@@ -99,22 +99,22 @@ def greedy_own_cd(X, sizes, epochs, rng):
 def untrained(X, sizes, epochs, rng):
     stack, data = [], X
     for n_hidden in sizes:
-        rbm = energy.RBM.init(data.shape[1], n_hidden, rng=rng, data=data)
-        stack.append((rbm.W, rbm.b, rbm.c))
-        data = energy.hidden_probs(rbm, data)
+        machine = rbm.RBM.init(data.shape[1], n_hidden, rng=rng, data=data)
+        stack.append((machine.W, machine.b, machine.c))
+        data = rbm.hidden_probs(machine, data)
     return stack
 
 
 def each_on_the_data(X, sizes, epochs, rng):
-    return [tuple(vars(energy.train_rbm(X, n, epochs=epochs, rng=rng).rbm).values()) for n in sizes]
+    return [tuple(vars(rbm.train_rbm(X, n, rbm.RBMTraining(epochs=epochs), rng=rng).rbm).values()) for n in sizes]
 
 
 def passes_up_linear(X, sizes, epochs, rng):
     stack, data = [], X
     for n_hidden in sizes:
-        rbm = energy.train_rbm(data, n_hidden, epochs=epochs, rng=rng).rbm
-        stack.append((rbm.W, rbm.b, rbm.c))
-        data = data @ rbm.W + rbm.c                       # forgot the sigmoid: not probabilities
+        machine = rbm.train_rbm(data, n_hidden, rbm.RBMTraining(epochs=epochs), rng=rng).rbm
+        stack.append((machine.W, machine.b, machine.c))
+        data = data @ machine.W + machine.c               # forgot the sigmoid: not probabilities
     return stack
 
 

@@ -4,7 +4,7 @@ and the framework's own backpropagation."""
 import numpy as np
 import pytest
 
-from coursekit import deep, nn
+from coursekit import backprop, deep, nn
 
 QUARTER_CIRCLE_MEAN = 8 / (3 * np.pi)     # mean singular value of an n × n matrix of i.i.d. entries of variance 1/n
 
@@ -86,10 +86,10 @@ def test_backpropagated_gradients_are_the_bias_gradients(rng):
     net = deep.deep_net([6, 8, 8, 3], activation="sigmoid", scheme="standard", rng=rng)
     X, y = rng.normal(size=(7, 6)), rng.integers(0, 3, size=7)
     sig = deep.signal_propagation(net, X, y)
-    nn.backprop_gradient(net, nn.SoftmaxCrossEntropy(), X, y)
+    backprop.backprop_gradient(net, nn.SoftmaxCrossEntropy(), X, y)
     for g, layer in zip(sig.gradients, [net[0], net[2]]):
         np.testing.assert_allclose(g.mean(axis=0), layer.grads["b"], atol=1e-12)
-    assert nn.gradient_check(net, nn.SoftmaxCrossEntropy(), X, y) < 1e-7
+    assert backprop.model_gradient_check(net, nn.SoftmaxCrossEntropy(), X, y) < 1e-7
 
 
 def test_he_factor_one_half_for_relu(rng):
@@ -175,4 +175,4 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="sizes"):
         deep.predicted_variances([3], "standard")
     with pytest.raises(TypeError, match="rng"):
-        deep.deep_net([3, 2], rng=0)
+        deep.deep_net([3, 2], rng="seven")

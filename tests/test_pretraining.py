@@ -4,7 +4,7 @@ network computes exactly the stack's upward probabilities."""
 import numpy as np
 import pytest
 
-from coursekit import deep, energy, nn, pretraining
+from coursekit import deep, nn, pretraining, rbm
 
 
 def _data(rng, n=60, d=12):
@@ -16,9 +16,9 @@ def test_each_rbm_is_trained_on_the_hidden_probabilities_below(rng):
     stack = pretraining._greedy_stack(X, [8, 5], epochs=3, rng=np.random.default_rng(1))
     assert [(r.n_visible, r.n_hidden) for r in stack] == [(12, 8), (8, 5)]
     again = np.random.default_rng(1)                    # the same loop written out with week 2's trainer
-    first = energy.train_rbm(X, 8, epochs=3, batch_size=10, eta=0.05, momentum=0.5, rng=again).rbm
-    second = energy.train_rbm(energy.hidden_probs(first, X), 5, epochs=3, batch_size=10, eta=0.05,
-                              momentum=0.5, rng=again).rbm
+    training = rbm.RBMTraining(epochs=3, batch_size=10, eta=0.05, momentum=0.5)
+    first = rbm.train_rbm(X, 8, training, rng=again).rbm
+    second = rbm.train_rbm(rbm.hidden_probs(first, X), 5, training, rng=again).rbm
     for got, want in zip(stack, [first, second]):
         np.testing.assert_array_equal(got.W, want.W)
         np.testing.assert_array_equal(got.c, want.c)
@@ -39,8 +39,8 @@ def test_unrolled_network_computes_the_upward_pass(rng):
 
 
 def test_unroll_rejects_a_stack_that_does_not_fit(rng):
-    a = energy.RBM.init(6, 4, rng=rng)
-    b = energy.RBM.init(5, 3, rng=rng)
+    a = rbm.RBM.init(6, 4, rng=rng)
+    b = rbm.RBM.init(5, 3, rng=rng)
     with pytest.raises(ValueError, match="RBM 1 has 5 visible units"):
         pretraining.unroll([a, b], 2, rng=rng)
 

@@ -15,8 +15,8 @@ two conditions. A ReLU zeroes half of a symmetric input, so E[relu(s)²] = ½ Va
 condition becomes ½ n_in Var[W] = 1, W ~ N(0, 2/n_in) (He et al. 2015, eq. 10).
 
 Many networks of the same shape train here as one model (:func:`side_by_side`): the first layer is
-one :class:`~coursekit.nn.Dense` (or a :class:`~coursekit.nn.GroupedDense` when each network has its
-own data), the others :class:`~coursekit.nn.GroupedDense`; the summed loss separates, so each network
+one :class:`~coursekit.nn.Dense` (or a :class:`~coursekit.backprop.GroupedDense` when each network has
+its own data), the others :class:`~coursekit.backprop.GroupedDense`; the summed loss separates, so each network
 gets exactly its own gradient, as in week 3's ``sweeps_to_learn``.
 
 Chapter: ``notebooks/12-deep-networks.ipynb``. Greedy RBM pretraining is in :mod:`coursekit.pretraining`,
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import nn
+from .backprop import GroupedDense
 from ._validate import as_matrix, as_rng, positive, positive_int
 
 __all__ = ["SCHEMES", "ACTIVATIONS", "weight_variance", "Prediction", "predicted_variances", "deep_net", "weights_of",
@@ -302,7 +303,7 @@ def side_by_side(weight_sets, activation: str, *, shared_input: bool = True) -> 
             layer.params["W"] = W.transpose(1, 0, 2).reshape(n_in, K * n_out)
             layer.params["b"] = b.reshape(-1)
         else:
-            layer = nn.GroupedDense(K, n_in, n_out, rng=dummy)
+            layer = GroupedDense(K, n_in, n_out, rng=dummy)
             layer.params["W"], layer.params["b"] = W, b
         layers.append(layer)
         if l < len(shapes[0]) - 1:
@@ -365,7 +366,7 @@ def unstack(model: nn.Sequential, n_groups: int) -> list[list[tuple[np.ndarray, 
     Used in: week 12, notebooks/12-deep-networks.ipynb, through heldout_vs_depth.
     """
     K = positive_int(n_groups, name="n_groups")
-    dense = [l for l in model.layers if isinstance(l, (nn.Dense, nn.GroupedDense))]
+    dense = [l for l in model.layers if isinstance(l, (nn.Dense, GroupedDense))]
     sets = [[] for _ in range(K)]
     for layer in dense:
         W, b = layer.params["W"], layer.params["b"]
@@ -403,7 +404,7 @@ class SideBySide:
     test_error: np.ndarray
 
 
-def train_side_by_side(model: nn.Sequential, n_groups: int, X, y, X_test, y_test, *, optimiser,
+def train_side_by_side(model: nn.Sequential, n_groups: int, X, y, X_test, y_test, *, optimizer,
                        epochs: int, batch_size: int, rng, n_loss: int = 300) -> SideBySide:
     """Train the K networks of ``model`` (built by :func:`side_by_side`) together with
     :func:`coursekit.nn.train` and :class:`GroupedCrossEntropy`; the mini-batches are shared. After
@@ -423,7 +424,7 @@ def train_side_by_side(model: nn.Sequential, n_groups: int, X, y, X_test, y_test
         return False
 
     record()
-    nn.train(model, loss, optimiser, X, y, epochs=epochs, batch_size=batch_size, rng=rng, progress=False,
+    nn.train(model, loss, optimizer, X, y, epochs=epochs, batch_size=batch_size, rng=rng, progress=False,
              stop_when=record)
     return SideBySide(np.array(losses), np.array(errors))
 

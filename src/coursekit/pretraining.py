@@ -2,7 +2,7 @@
 
 Hinton, Osindero & Teh (2006) and Hinton & Salakhutdinov (2006): train an RBM on the data; then train
 a second RBM on the first one's hidden probabilities p(h = 1 | v) = σ(c + vW); and so on, one layer
-at a time, each by contrastive divergence (week 2's :func:`coursekit.energy.train_rbm`). The stack's
+at a time, each by contrastive divergence (week 2's :func:`coursekit.rbm.train_rbm`). The stack's
 weights W_l and hidden biases c_l then initialise the hidden layers of a sigmoid network, whose
 upward pass z^{l+1} = σ(z^l W_l + c_l) is exactly the stack's chain of p(h | v); a randomly
 initialised softmax layer goes on top and backpropagation fine-tunes everything.
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import deep, energy, nn
+from . import deep, nn
+from .rbm import RBMTraining, hidden_probs, train_rbm
 from ._validate import as_matrix, as_rng, positive, positive_int
 
 __all__ = ["unroll", "CONDITIONS", "PretrainingRuns", "pretraining_experiment"]
@@ -27,8 +28,8 @@ CONDITIONS = ("standard", "normalised", "pretrained")
 
 def _fit_rbm(data, n_hidden: int, *, epochs: int, rng, eta: float, batch_size: int, momentum: float):
     """One RBM trained by CD-1 on ``data`` (rows in [0, 1]): the one place that calls week 2's trainer."""
-    return energy.train_rbm(data, n_hidden, epochs=epochs, batch_size=batch_size, eta=eta, k=1,
-                            momentum=momentum, rng=rng).rbm
+    return train_rbm(data, n_hidden, RBMTraining(epochs=epochs, batch_size=batch_size, eta=eta, k=1,
+                                                 momentum=momentum), rng=rng).rbm
 
 
 def _greedy_stack(X, sizes, *, epochs: int, rng, eta: float = 0.05, batch_size: int = 10,
@@ -42,7 +43,7 @@ def _greedy_stack(X, sizes, *, epochs: int, rng, eta: float = 0.05, batch_size: 
         rbm = _fit_rbm(data, positive_int(n_hidden, name="sizes[i]"), epochs=epochs, rng=rng, eta=eta,
                        batch_size=batch_size, momentum=momentum)
         rbms.append(rbm)
-        data = energy.hidden_probs(rbm, data)
+        data = hidden_probs(rbm, data)
     return rbms
 
 
@@ -50,7 +51,7 @@ def _upward(rbms, X) -> list[np.ndarray]:
     """The hidden probabilities of every RBM of a stack on the data X: [p(h¹ | x), p(h² | h¹), …]."""
     out, data = [], as_matrix(X, name="X")
     for rbm in rbms:
-        data = energy.hidden_probs(rbm, data)
+        data = hidden_probs(rbm, data)
         out.append(data)
     return out
 
@@ -128,7 +129,7 @@ def pretraining_experiment(X_train, y_train, X_test, y_test, *, hidden=(100, 100
     K = len(CONDITIONS) * S
     model = deep.side_by_side([w for c in CONDITIONS for w in weight_sets[c]], "sigmoid")
     runs = deep.train_side_by_side(model, K, X_train, y_train, X_test, y_test,
-                                   optimiser=nn.SGD(model.parameters(), eta=eta), epochs=epochs,
+                                   optimizer=nn.SGD(model.parameters(), eta=eta), epochs=epochs,
                                    batch_size=batch_size, rng=rng)
     shape = (epochs + 1, len(CONDITIONS), S)
     return PretrainingRuns(CONDITIONS, hidden, runs.train_loss.reshape(shape).transpose(1, 0, 2),

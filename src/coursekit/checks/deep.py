@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import deep, energy
+from .. import deep, rbm
 from ..deeplinear import _half_time
 from ..grading import Problem, function_check, register
 from ..pretraining import _greedy_stack
@@ -253,8 +253,8 @@ def _reconstruction_error(W, b, c, V):
 def _untrained_error(V, n_hidden):
     """The same error for an untrained RBM (weights ≈ 0, visible biases from the pixel means, Hinton's
     start): it can only reconstruct the mean."""
-    rbm = energy.RBM.init(V.shape[1], n_hidden, rng=np.random.default_rng(0), data=np.clip(V, 0, 1))
-    return _reconstruction_error(rbm.W, rbm.b, rbm.c, V)
+    start = rbm.RBM.init(V.shape[1], n_hidden, rng=np.random.default_rng(0), data=np.clip(V, 0, 1))
+    return _reconstruction_error(start.W, start.b, start.c, V)
 
 
 def _judge_pretrain(got, x):
