@@ -23,13 +23,14 @@ import nbformat
 import numpy as np
 import pytest
 
-from coursekit import (anomalous, backprop, boltzmann, conv, datasets, diffusion, hopfield, ica, info, nn, perceptron,
-                       rbm, rl, rnn, stokes)
+from coursekit import (anomalous, backprop, boltzmann, conv, datasets, deep, deeplinear, diffusion, hopfield, ica, info,
+                       nn, perceptron, pretraining, rbm, rl, rnn, stokes)
 from coursekit._history import History
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["optim", "perceptron", "hopfield", "boltzmann", "rbm", "nn", "backprop", "ica", "conv", "rnn", "rl", "info",
-           "diffusion", "anomalous", "stokes", "datasets", "plotting", "widgets"]
+           "diffusion", "anomalous", "stokes", "deep", "deeplinear", "pretraining", "sawtooth", "datasets", "plotting",
+           "widgets"]
 
 
 def _public(module_name):
@@ -126,6 +127,23 @@ EXAMPLES = {
     "stokes.run_and_tumble": lambda rng: stokes.run_and_tumble(3, 2.0, rng=rng, n_samples=5),
     "datasets.stratified_split": lambda rng: datasets.stratified_split(np.arange(20.0)[:, None], np.arange(20) % 2,
                                                                        rng=rng),
+    "deep.deep_net": lambda rng: deep.deep_net([3, 4, 2], rng=rng),
+    "deep.watch_training": lambda rng: deep.watch_training(deep.deep_net([2, 3, 2], rng=0), XOR_X, XOR_Y, XOR_X,
+                                                           eta=0.1, epochs=2, batch_size=2, rng=rng),
+    "deep.train_side_by_side": lambda rng: deep.train_side_by_side(
+        SIDE := deep.side_by_side([deep.weights_of(deep.deep_net([2, 3, 2], rng=0))], "tanh"), 1, XOR_X, XOR_Y,
+        XOR_X, XOR_Y, optimizer=nn.SGD(SIDE.parameters()), epochs=2, batch_size=2, rng=rng),
+    "deep.heldout_vs_depth": lambda rng: deep.heldout_vs_depth(np.tile(np.eye(4), (5, 1)), np.tile(np.arange(4), 5),
+                                                               [1], n_train=8, seeds=2, width=3, epochs=2, rng=rng),
+    "pretraining.unroll": lambda rng: pretraining.unroll([SMALL_RBM, TOP_RBM], 2, rng=rng),
+    "pretraining.pretraining_experiment": lambda rng: pretraining.pretraining_experiment(
+        BINARY, np.arange(30) % 2, BINARY[:6], np.arange(6) % 2, hidden=(3,), seeds=2, rbm_epochs=1, epochs=1, rng=rng),
+    "deeplinear.linear_task": lambda rng: deeplinear.linear_task([2.0, 1.0], rng=rng),
+    "deeplinear.decoupled_weights": lambda rng: deeplinear.decoupled_weights(
+        deeplinear.linear_task([2.0, 1.0], rng=0), 0.1, n_hidden=3, rng=rng),
+    "deeplinear.random_weights": lambda rng: deeplinear.random_weights(2, 3, "orthogonal", rng=rng),
+    "deeplinear.depth_sweep": lambda rng: deeplinear.depth_sweep(deeplinear.linear_task([2.0, 1.0], rng=0), [1, 2],
+                                                                 seeds=1, max_steps=5, rng=rng),
 }
 
 # rng=None as a default means "no randomness" here, and only here

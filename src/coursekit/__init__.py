@@ -16,6 +16,8 @@ One module per chapter's model, named after it, so that a model is found in one 
     week 9   diffusion    Stokes–Einstein, Fick, Brownian motion, the MSD
     week 10  anomalous    CTRW, Lévy flights, fBm, the exponent α, ergodicity breaking
     week 11  stokes       low Reynolds number, swimmers, run and tumble, receptors
+    week 12  deep         initialisation, signals through depth   pretraining  greedy RBM stacks
+             deeplinear   Saxe et al.'s learning dynamics          sawtooth     what depth buys
 
 and beside them ``datasets`` (bundled data), ``constants`` (physical constants, one value each),
 ``plotting`` (the figure style and every drawing and animation), ``widgets`` (explorers), ``checks``
