@@ -166,7 +166,7 @@ def batch(tmp_path_factory):
     cells = _instructor(n)
     _write(instructor, _notebook(cells))
     tests.write_text(PRIVATE_TESTS)
-    isolated = isolation([subs, out, base], [instructor, tests]).level == "isolated"
+    isolated = isolation([subs, out, base], [instructor, tests]).level in ("bubblewrap", "isolated")
 
     wrong = [("code", STUB), ("code", "def sigmoid(z):\n    return np.asarray(z, dtype=float)"),
              ("code", "def logistic_gradient(theta, X, y, lam):\n    return -optim.logistic_gradient(theta, X, y, lam)"),
