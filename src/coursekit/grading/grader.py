@@ -61,6 +61,7 @@ MAX_DEPTH = 8                  # folders below a student's folder searched this 
 MAX_ENTRIES = 2000             # entries of a student's folder looked at
 MAX_KEY = 40                   # characters of a student's name kept in their file names
 ALLOWED_DTYPES = "biufc"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -394,10 +395,11 @@ def _grade(task: Task, res: dict) -> None:
     written = _written(a, nb, res)
     ensure_checks([q.name for q in a.questions], a.tests_text, a.tests_path)
     files = dict(task.extra)
-    files[a.filename] = json.dumps(nb, ensure_ascii=False).encode("utf-8", "surrogateescape")   # no outputs
+    files[a.filename] = json.dumps(nb).encode("ascii")          # no outputs; \u escapes hold any character
     iso = isolation(task.hidden_dirs, task.hidden_files, task.isolation)
     res["isolation"] = iso.level
-    cells = [(i, c.source) for i, c in enumerate(nb.cells, 1) if c.cell_type == "code" and c.source.strip()]
+    cells = [(i, _SURROGATE.sub("\ufffd", c.source)) for i, c in enumerate(nb.cells, 1)     # (unencodable)
+             if c.cell_type == "code" and c.source.strip()]
     asks = [Ask(q.name, q.expression, task.seeds[q.name], private=q.via_grader) for q in a.questions]
     run = run_submission(cells, asks, limits, iso, files) if (cells or asks) else RunResult()
     res["questions"] = [_verdict(q, run.answers.get(q.name), task.seeds[q.name], limits) for q in a.questions]

@@ -143,8 +143,14 @@ def main(config_path):
     for path in cfg.get("cgroup_procs", []):              # before anything else: all that follows is inside
         with open(path, "w") as f:
             f.write(str(os.getpid()))
-    if cfg.get("bwrap"):
-        os.execv(cfg["bwrap"][0], cfg["bwrap"])
+    if cfg.get("bwrap"):                                   # options through a file descriptor: the
+        argv = cfg["bwrap"]                                # sandbox's pid 1 shows no host path
+        cut = argv.index("--")
+        fd = os.memfd_create("bwrap-args", 0)
+        os.write(fd, b"".join(os.fsencode(a) + b"\0" for a in argv[1:cut]))
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.set_inheritable(fd, True)
+        os.execv(argv[0], [argv[0], "--args", str(fd)] + argv[cut:])
     uid, gid = cfg.get("uid"), cfg.get("gid")
     chown_to = (uid, gid) if uid is not None else None
     flags = {"mount": CLONE_NEWNS, "net": CLONE_NEWNET, "ipc": CLONE_NEWIPC}
