@@ -42,7 +42,7 @@ from coursekit.grading import cgroups, grader, make_student_notebook, registry
 from coursekit.grading.assignment import AssignmentError, read_assignment
 from coursekit.grading.files import read_regular, remove_tree, walk
 from coursekit.grading.grader import _safe_payload, find_submissions, grade
-from coursekit.grading.kernel import UID_RANGE, Limits, isolation
+from coursekit.grading.kernel import Limits, isolation
 from coursekit.grading.report import clean, code_block, csv_cell, md
 
 pytestmark = pytest.mark.slow
@@ -307,14 +307,16 @@ def _results(out: Path) -> dict[str, dict]:
 
 
 def _kernel_leftovers(grader_pid: int) -> list[str]:
+    """Processes of this grader's kernels: by their command line, or by the cgroup they are in (which
+    every process a kernel starts inherits, in whatever session, under whatever name)."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            uid = os.stat(f"/proc/{pid}").st_uid
+            groups = Path(f"/proc/{pid}/cgroup").read_text()
         except OSError:
             continue
-        if f"coursekit-grade-{grader_pid}-".encode() in cmdline or UID_RANGE[0] <= uid < UID_RANGE[1]:
+        if f"coursekit-grade-{grader_pid}-".encode() in cmdline or f"{cgroups.PREFIX}{grader_pid}-" in groups:
             found.append(f"{pid}: {cmdline[:200]!r}")
     return found
 
@@ -424,10 +426,11 @@ def batch(tmp_path_factory):
     lines = [ln for ln in proc.stdout.decode("utf-8", "replace").splitlines() if ln.startswith("DRIVER ")]
     assert proc.returncode == 0 and lines, proc.stderr.decode("utf-8", "replace")[-3000:]
     run = json.loads(lines[-1][len("DRIVER "):])
+    after = _snapshot(base, out)
     (base / "driver-run.json").write_text(json.dumps(run))            # (for a person reading the run)
     r = _results(out)
     yield {"r": r, "out": out, "subs": subs, "instructor": instructor, "tests": tests, "base": base,
-           "course": course, "before": before, "after": _snapshot(base, out), "isolated": isolated, "iso": iso,
+           "course": course, "before": before, "after": after, "isolated": isolated, "iso": iso,
            "run": run, "stdout": proc.stdout, "stderr": proc.stderr, "odd_names": odd_names,
            "leftovers": _kernel_leftovers(run["pid"]),
            "tmp_left": list(Path(tempfile.gettempdir()).glob(f"coursekit-grade-{run['pid']}-*"))}

@@ -21,7 +21,7 @@ import secrets
 import stat
 from dataclasses import dataclass
 
-__all__ = ["Entry", "Walk", "walk", "read_regular", "remove_tree", "NotRegular"]
+__all__ = ["Entry", "Walk", "walk", "read_regular", "open_regular", "hash_regular", "remove_tree", "NotRegular"]
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 _DIR_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
@@ -108,6 +108,31 @@ def read_regular(path, limit: int) -> bytes:
             chunks.append(chunk)
             left -= len(chunk)
         return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def open_regular(path) -> int:
+    """A file descriptor on the regular file ``path`` (no link followed, never blocks); the caller closes it."""
+    fd = os.open(path, _OPEN_FLAGS)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotRegular(f"{os.fsdecode(path)!r} is not a regular file")
+    return fd
+
+
+def hash_regular(path, digest, limit: int) -> int:
+    """Feed the first ``limit + 1`` bytes of the regular file ``path`` to ``digest`` in chunks (bounded
+    memory); returns how many bytes that was."""
+    fd, n = open_regular(path), 0
+    try:
+        while n <= limit:
+            chunk = os.read(fd, min(limit + 1 - n, 1 << 20))
+            if not chunk:
+                break
+            digest.update(chunk)
+            n += len(chunk)
+        return n
     finally:
         os.close(fd)
 

@@ -34,6 +34,7 @@ import os
 import re
 import secrets
 import stat
+import subprocess
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Executor, ThreadPoolExecutor, wait
@@ -48,15 +49,16 @@ from . import manual as manual_scores
 from . import registry
 from .assignment import Assignment, AssignmentError, Question, ensure_checks, normalise, read_assignment
 from .executor import Ask, AskResult, RunResult, run_submission
-from .files import Entry, read_regular, walk
+from .files import Entry, hash_regular, open_regular, read_regular, walk
 from .kernel import Limits, isolation
 from .report import TO_GRADE, Summary, clean, read_state, write_gradebook, write_state, write_student
 
 __all__ = ["grade", "grade_submission", "find_submissions", "Task", "AssignmentError", "Limits", "Summary"]
 
-GRADER_FORMAT = 1
+GRADER_FORMAT = 2             # 2: written questions, resources, short keys
 MAX_NOTEBOOK_MB = 100          # larger files are not read at all
 MAX_EXTRA_MB = 20              # other files in a student's folder copied to the scratch directory
+BIG_MB = 8                     # larger notebooks are parsed (and their outputs dropped) in a helper process
 MAX_DEPTH = 8                  # folders below a student's folder searched this deep
 MAX_ENTRIES = 2000             # entries of a student's folder looked at
 MAX_KEY = 40                   # characters of a student's name kept in their file names
@@ -205,6 +207,8 @@ class Task:
     isolation: str = "auto"
     problem: str = ""
     notes: list[str] = field(default_factory=list)
+    size: int = 0                 # of the notebook file
+    stripped: bool = False        # content is the notebook without outputs (a large one, parsed by a helper)
 
 
 class _Verdict(Exception):
@@ -372,9 +376,9 @@ def _grade(task: Task, res: dict) -> None:
     a, limits = task.assignment, task.limits
     if task.problem:
         raise _Verdict("invalid", task.problem)
-    if task.content is None or len(task.content) > MAX_NOTEBOOK_MB * 2**20:
+    size = max(task.size, len(task.content or b""))
+    if task.content is None or size > MAX_NOTEBOOK_MB * 2**20:
         raise _Verdict("invalid", f"the file is larger than {MAX_NOTEBOOK_MB} MB and was not read")
-    size = len(task.content)
     nb = _parse(task.content)
     task.content = None                              # the bytes are not needed any more (a huge file)
     _check_assignment(nb, a)
@@ -437,31 +441,82 @@ def _config_key(assignment: Assignment, limits: Limits, mode: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _digest(content: bytes | None, problem: str, extra: dict[str, bytes]) -> str:
-    digest = hashlib.sha256(content if content is not None else problem.encode())
-    for name in sorted(extra):
-        digest.update(name.encode("utf-8", "surrogateescape") + extra[name])
-    return digest.hexdigest()
-
-
-def _read(sub: Submission) -> tuple[bytes | None, dict[str, bytes], list[str], str]:
-    """(notebook bytes, extra files, notes, problem): what the student handed in, read once, safely."""
-    content, extra, notes, problem = None, {}, [], sub.problem
+def _fingerprint(sub: Submission) -> tuple[str, int, dict[str, bytes], list[str], str]:
+    """(sha256, notebook size, extra files, notes, problem): the notebook is hashed in chunks, never
+    held in memory whole; the extra files (at most MAX_EXTRA_MB) are read."""
+    digest, size, extra, notes, problem = hashlib.sha256(), 0, {}, [], sub.problem
     if not problem:
         try:
-            content = read_regular(sub.path, MAX_NOTEBOOK_MB * 2**20)
+            size = hash_regular(sub.path, digest, MAX_NOTEBOOK_MB * 2**20)
             extra, notes = _extra_files(sub)
         except OSError as exc:
             problem = f"the file could not be read ({exc.strerror or exc})"
-    return content, extra, notes, problem
+    if problem:
+        digest = hashlib.sha256(problem.encode())
+    for name in sorted(extra):
+        digest.update(name.encode("utf-8", "surrogateescape") + extra[name])
+    return digest.hexdigest(), size, extra, notes, problem
 
 
-def _task(sub: Submission, folder: Path, assignment: Assignment, limits: Limits, hidden, mode: str) -> Task:
-    content, extra, notes, problem = _read(sub)
+_STRIPPER = r"""
+import json, sys
+def fail(why):
+    sys.stdout.write(json.dumps({"__coursekit_error__": why}))
+    sys.exit(0)
+try:
+    nb = json.load(sys.stdin.buffer)
+except UnicodeDecodeError:
+    fail("not valid JSON: the file is not UTF-8 text")
+except ValueError as exc:
+    fail("not valid JSON (%s at line %s, column %s)" % (getattr(exc, "msg", exc), getattr(exc, "lineno", "?"),
+                                                        getattr(exc, "colno", "?")))
+except RecursionError:
+    fail("not valid JSON (nested too deeply)")
+if isinstance(nb, dict):
+    for holder in [nb] + [w for w in nb.get("worksheets") or [] if isinstance(w, dict)]:
+        for cell in holder.get("cells") if isinstance(holder.get("cells"), list) else []:
+            if isinstance(cell, dict) and "outputs" in cell:
+                cell["outputs"] = []
+sys.stdout.write(json.dumps(nb))
+"""
+
+
+def _strip_in_helper(path) -> bytes:
+    """A large notebook without its outputs, parsed by a short-lived helper process (the grader itself
+    never holds a huge file or its decoded copies): its JSON text, or raises :class:`_Verdict`."""
+    fd = open_regular(path)
+    try:
+        proc = subprocess.run([sys.executable, "-I", "-S", "-c", _STRIPPER], stdin=fd, capture_output=True,
+                              timeout=300, env={"PATH": "/usr/bin:/bin"})
+    finally:
+        os.close(fd)
+    if proc.returncode != 0:
+        raise _Verdict("invalid", "a notebook that cannot be read (it is too large or too deeply nested)")
+    if proc.stdout.startswith(b'{"__coursekit_error__"'):
+        raise _Verdict("invalid", json.loads(proc.stdout)["__coursekit_error__"])
+    return proc.stdout
+
+
+def _task(sub: Submission, folder: Path, assignment: Assignment, limits: Limits, hidden, mode: str,
+          local: bool = False) -> Task:
+    """Everything a worker needs. ``local``: built in the worker thread, which may pass a large notebook
+    to a helper process; otherwise (a remote executor) the notebook travels as its bytes."""
+    sha256, size, extra, notes, problem = _fingerprint(sub)
+    content, stripped = None, False
+    if not problem and size <= MAX_NOTEBOOK_MB * 2**20:
+        try:
+            if local and size > BIG_MB * 2**20:
+                content, stripped = _strip_in_helper(sub.path), True
+            else:
+                content = read_regular(sub.path, size)
+        except _Verdict as v:
+            problem = v.reason
+        except (OSError, subprocess.SubprocessError) as exc:
+            problem = f"the file could not be read ({getattr(exc, 'strerror', None) or exc})"
     rel = os.fsencode(os.path.relpath(sub.path, folder)).decode("utf-8", "backslashreplace")
-    return Task(sub.student, sub.key, clean(rel), content, _digest(content, problem, extra), extra, assignment,
-                limits, {q.name: secrets.randbits(62) for q in assignment.questions}, hidden[0], hidden[1], mode,
-                problem, list(sub.notes) + notes)
+    return Task(sub.student, sub.key, clean(rel), content, sha256, extra, assignment, limits,
+                {q.name: secrets.randbits(62) for q in assignment.questions}, hidden[0], hidden[1], mode,
+                problem, list(sub.notes) + notes, size=size, stripped=stripped)
 
 
 def _grader_error(sub: Submission, assignment: Assignment, why: str) -> dict:
@@ -474,7 +529,7 @@ def _grader_error(sub: Submission, assignment: Assignment, why: str) -> dict:
 
 def _local_unit(sub: Submission, folder: Path, assignment: Assignment, limits: Limits, hidden, mode: str):
     """Read and grade in the worker thread: at most ``jobs`` notebooks are in memory at once."""
-    task = _task(sub, folder, assignment, limits, hidden, mode)
+    task = _task(sub, folder, assignment, limits, hidden, mode, local=True)
     return task.sha256, grade_submission(task)
 
 
@@ -527,9 +582,7 @@ def grade(instructor, submissions, out, *, tests=None, jobs: int = 1, executor: 
     unchanged = 0
     for sub in subs:
         try:
-            content, extra, _, problem = _read(sub)
-            sha256 = _digest(content, problem, extra)
-            del content, extra
+            sha256 = _fingerprint(sub)[0]
         except Exception:
             sha256 = ""
         prev = state.get(sub.key)
