@@ -38,7 +38,7 @@ import pytest
 import coursekit
 from coursekit import optim
 from coursekit.datasets import breast_cancer
-from coursekit.grading import cgroups, grader, make_student_notebook, registry
+from coursekit.grading import cgroups, grader, make_student_notebook, registry, submissions
 from coursekit.grading.assignment import AssignmentError, read_assignment
 from coursekit.grading.files import read_regular, remove_tree, walk
 from coursekit.grading.grader import _safe_payload, find_submissions, grade
@@ -617,7 +617,7 @@ def test_student_text_is_data_in_every_output_and_on_the_terminal(batch):
     assert "full marks" in inject["first_error"]["evalue"] and "Your code raised" in _q(
         inject, "optim.logistic_gradient")["message"]
     for name in batch["odd_names"]:
-        assert r[grader._display(name)[0]]["status"] == "invalid"
+        assert r[submissions._display(name)[0]]["status"] == "invalid"
     for p in [q for q in out.rglob("*") if q.is_file()]:
         text = p.read_bytes().decode("utf-8")                    # valid UTF-8 (no surrogate survived)
         assert not CONTROL.search(text), (p, CONTROL.search(text))

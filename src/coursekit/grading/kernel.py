@@ -68,10 +68,10 @@ class Limits:
     """Per-submission limits. Times in seconds, sizes in MiB."""
     notebook_s: float = 300          # wall clock for running all cells
     cell_s: float = 60               # wall clock for one cell or one check
-    memory_mb: int = 2048            # address space of the kernel process (RLIMIT_AS)
-    processes: int = 64              # processes + threads of the kernel's own uid (isolated level)
+    memory_mb: int = 2048            # per process (RLIMIT_AS) and for the kernel's whole cgroup
+    processes: int = 64              # processes + threads of the kernel (its cgroup; its own uid)
     file_mb: int = 256               # largest file the kernel may write (RLIMIT_FSIZE)
-    scratch_mb: int = 512            # private /tmp (isolated level)
+    scratch_mb: int = 512            # private /tmp (bubblewrap and isolated levels)
     max_restarts: int = 3            # kernel restarts after a hung or killed cell
     startup_s: float = 60            # for the kernel to answer its first request
     interrupt_grace_s: float = 3     # after SIGINT, before the kernel is killed
