@@ -117,25 +117,33 @@ class Wire:
 
     async def _pump(self) -> None:
         while True:
-            poller = zmq.asyncio.Poller()
-            for s in (self.shell, self.iopub, self._shell_mon, self._iopub_mon):
-                poller.register(s, zmq.POLLIN)
-            ready = dict(await poller.poll(250))
-            if self.iopub in ready:
-                self._on_output(await self.iopub.recv_multipart(copy=False))
-            if self.shell in ready:
-                self._on_reply(await self.shell.recv_multipart(copy=False))
-            if self._iopub_mon in ready and await self._dropped(self._iopub_mon):
-                self.dropped_outputs += 1
-                self.output_bytes += IOPUB_MAX            # at least this much was printed at once
-                self._replace("iopub")
-            if self._shell_mon in ready and await self._dropped(self._shell_mon):
-                self.dropped_replies += 1
-                for fut in self._pending.values():
-                    if not fut.done():
-                        fut.set_result(DROPPED)
-                self._pending.clear()
-                self._replace("shell")
+            try:
+                await self._pump_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:                  # a socket error must not stop the reading for good
+                await asyncio.sleep(0.05)
+
+    async def _pump_once(self) -> None:
+        poller = zmq.asyncio.Poller()
+        for s in (self.shell, self.iopub, self._shell_mon, self._iopub_mon):
+            poller.register(s, zmq.POLLIN)
+        ready = dict(await poller.poll(250))
+        if self.iopub in ready:
+            self._on_output(await self.iopub.recv_multipart(copy=False))
+        if self.shell in ready:
+            self._on_reply(await self.shell.recv_multipart(copy=False))
+        if self._iopub_mon in ready and await self._dropped(self._iopub_mon):
+            self.dropped_outputs += 1
+            self.output_bytes += IOPUB_MAX            # at least this much was printed at once
+            self._replace("iopub")
+        if self._shell_mon in ready and await self._dropped(self._shell_mon):
+            self.dropped_replies += 1
+            for fut in self._pending.values():
+                if not fut.done():
+                    fut.set_result(DROPPED)
+            self._pending.clear()
+            self._replace("shell")
 
     @staticmethod
     async def _dropped(monitor) -> bool:
