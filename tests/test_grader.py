@@ -685,8 +685,8 @@ def test_an_honest_kernel_keeps_its_cpu_share_beside_a_hog(batch, tmp_path):
         pytest.skip("no cgroups here: " + batch["iso"].cgroups.why)
     cells = _instructor(N_NEWTON)
     hog = _with(cells, 5, "import os, time\nfor _ in range(30):\n    if os.fork() == 0:\n        os.setsid()\n"
-                          "        end = time.time() + 12\n        while time.time() < end:\n            pass\n"
-                          "        os._exit(0)", "import time\ntime.sleep(4)", "import time\ntime.sleep(4)")
+                          "        end = time.time() + 8\n        while time.time() < end:\n            pass\n"
+                          "        os._exit(0)", "import time\ntime.sleep(3)", "import time\ntime.sleep(3)")
     honest = cells[:5] + _honest_work() + cells[5:]
     subs = tmp_path / "subs"
     _write(subs / "hog.ipynb", _notebook(hog))

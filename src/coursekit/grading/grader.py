@@ -159,6 +159,8 @@ def _verdict(q: Question, r: AskResult | None, seed: int, limits: Limits) -> dic
         v = registry.judge(name, _safe_payload(r.payload), seed, pts, reveal=reveal)
         if q.private and v.status == "error":          # its message could carry the hidden inputs
             v.message = "Your code raised an error on this hidden check."
+        elif q.private and v.status == "checker error":
+            v.message = "The hidden check itself failed (a problem of the check, not of your answer)."
     elif r is not None and r.kind == "undefined":
         v = registry.Verdict(name, "not attempted", 0, pts, f"`{q.expression}` is not defined after your notebook "
                              "ran (answers are found by name, wherever the cell is).")

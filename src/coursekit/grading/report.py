@@ -32,7 +32,7 @@ STATE_DIR = ".coursekit-grade"
 FURTHER = "The grade may include further, hidden checks."     # said once, at the end
 TO_GRADE, BY_HAND = "to grade by hand", "graded by hand"
 ICONS = {"passed": "✅", "wrong": "❌", "error": "❌", "not attempted": "⬜", "not graded": "⛔",
-         TO_GRADE: "📝", BY_HAND: "✍️"}
+         "checker error": "⚠️", TO_GRADE: "📝", BY_HAND: "✍️"}
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
