@@ -67,12 +67,15 @@ test: book student $(LAB)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval-lax notebooks _student tests
 
 # make grade NOTEBOOK=notebooks/03-backprop.ipynb SUBMISSIONS=submissions OUT=grades [TESTS=private.py]
+#            [MANUAL=grades/manual-scores.csv]   (the instructor's points for written questions)
 NOTEBOOK ?= notebooks/00-matrix-calculus.ipynb
 SUBMISSIONS ?= submissions
 OUT ?= grades
 TESTS ?=
+MANUAL ?=
 grade: $(STAMP)
-	$(BIN)/coursekit grade $(NOTEBOOK) $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(TESTS),--tests $(TESTS))
+	$(BIN)/coursekit grade $(NOTEBOOK) $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(TESTS),--tests $(TESTS)) \
+		$(if $(MANUAL),--manual $(MANUAL))
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -6,9 +6,10 @@ and judged). The reference executes the same four notebooks with a bare ``nbclie
 no checks, no reports), one at a time for ``--jobs 1`` and two at a time for ``--jobs 2``.
 
 The accuracy column gives submissions graded per minute and the per-submission overhead beyond the
-notebook's own execution time (the sum of its cells' times; the overhead includes starting the
-kernel, the sandbox, asking and judging every check and writing the reports; target ≤ 1.5 s), then
-the difference from plain nbclient, from the median runs.
+notebook's own execution time (the sum of its cells' wall-clock times; the overhead includes starting
+the kernel, the sandbox and its cgroup, asking and judging every check, killing the kernel and
+writing the reports; target ≤ 1.5 s), then the difference from plain nbclient, from the median runs,
+and the isolation level that ran (bubblewrap where the grader is root and ``bwrap`` is installed).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _case(jobs: int) -> Case:
         verdict = "ok" if beyond_cells <= TARGET_OVERHEAD_S else "MISSED"
         return (f"{per_min:.1f} submissions/min; overhead {beyond_cells:.2f} s per submission beyond its cells' "
                 f"{cells_s / N:.2f} s (target ≤ {TARGET_OVERHEAD_S} s: {verdict}); {versus_plain:+.2f} s against "
-                f"plain nbclient; {full}/{N} full marks")
+                f"plain nbclient; {full}/{N} full marks; isolation {summary.isolation_level}")
 
     return Case(name=f"grade week 0, --jobs {jobs} ({N} submissions)", reference_name=f"nbclient, {jobs} at a time",
                 ours=ours, reference=reference, compare=compare, target=None, repeats=1)

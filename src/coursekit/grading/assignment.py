@@ -5,6 +5,14 @@ name, the answer's expression (``sigmoid``, evaluated by name in the executed no
 not matter where the student's cell sits or whether it was retyped), and its points: the
 ``points=`` argument, else the cell's metadata ``{"coursekit": {"points": 2}}``, else 1.
 
+A markdown cell whose metadata is ``{"coursekit": {"written": "<module>.<short_name>", "points": N}}``
+declares a written question, graded by hand: the cell holds the question and, between
+``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->``, the model answer, then a line ``**Rubric**``
+and items ``- (1 point) names the ...`` whose points add up to N. In the student notebook that
+region becomes ``*Write your answer here.*``; the student's answer is the text of the submission's
+cell with the same id (or, when ids are missing, the cell that still holds the question's text),
+less the question.
+
 A private tests file (``--tests FILE``) adds hidden questions. It is a Python file that calls
 ``coursekit.grading.register(name, answer="<name in the notebook>", private=True, inputs=..., ask=...,
 judge=...)``; it may set ``POINTS = {name: points}`` (default 1 point each). It runs in the grader's
@@ -16,6 +24,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import math
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +33,17 @@ from pathlib import Path
 import nbformat
 
 from . import registry
-from .markers import make_student_notebook
+from .markers import MARKDOWN_PLACEHOLDER, MarkerError, make_student_notebook, solution_regions, strip_source
 
-__all__ = ["AssignmentError", "Question", "Assignment", "read_assignment", "load_private_checks", "ensure_checks"]
+__all__ = ["AssignmentError", "Question", "Written", "Assignment", "read_assignment", "load_private_checks",
+           "ensure_checks", "normalise"]
+
+MAX_ANSWER_CHARS = 20_000            # a written answer longer than this is cut (and says so)
+
+
+def normalise(source: str) -> str:
+    """A cell's source for comparison: no trailing spaces, no leading or trailing blank lines."""
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
 
 class AssignmentError(ValueError):
@@ -42,6 +60,101 @@ class Question:
     cell: int | None = None  # 1-based cell number in the instructor notebook
 
 
+@dataclass(frozen=True)
+class Written:
+    """A written question: graded by hand with its rubric; the grader collects the answers."""
+    name: str
+    points: float
+    cell: int                                   # 1-based cell number in the instructor notebook
+    cell_id: str | None
+    prompt: str                                 # the question: the cell without its solution region
+    model_answer: str
+    rubric: tuple[tuple[float, str], ...]
+    before: tuple[str, ...] = ()                # the student cell's lines before and after the placeholder
+    after: tuple[str, ...] = ()
+
+    def answer_in(self, nb) -> tuple[str | None, str]:
+        """(the student's answer or None when blank, a note). Found by cell id, else by the question text."""
+        cells = [c for c in nb.cells if c.get("cell_type") == "markdown"]
+        cell = next((c for c in cells if self.cell_id and c.get("id") == self.cell_id), None)
+        how = ""
+        if cell is None:
+            head = [ln for ln in self.before if ln.strip()]
+            cell = next((c for c in cells if head and
+                         [ln for ln in _lines(c.get("source", "")) if ln.strip()][:len(head)] == head), None)
+            how = "found by the question's text (the cell's id had changed)" if cell is not None else ""
+        if cell is None:
+            return None, "the question's cell is not in the notebook"
+        lines = _lines(cell.get("source", ""))
+        before, after = [ln for ln in self.before], [ln for ln in self.after]
+        while before and lines and lines[0] == before[0]:
+            lines, before = lines[1:], before[1:]
+        while after and lines and lines[-1] == after[-1]:
+            lines, after = lines[:-1], after[:-1]
+        text = "\n".join(ln for ln in lines if ln.strip() != MARKDOWN_PLACEHOLDER).strip()
+        if not text:
+            return None, how
+        if len(text) > MAX_ANSWER_CHARS:
+            text = text[:MAX_ANSWER_CHARS] + "\n[… cut: the answer is longer than 20,000 characters]"
+        return text, how
+
+
+def _lines(source: str) -> list[str]:
+    return [ln.rstrip() for ln in normalise(source).splitlines()]
+
+
+_RUBRIC_ITEM = re.compile(r"^\s*[-*]\s*\((\d+(?:\.\d+)?)\s*points?\)\s*(.+?)\s*$")
+
+
+def find_written(nb, path: str = "the instructor notebook") -> list[Written]:
+    """Every markdown cell with ``{"coursekit": {"written": name, "points": N}}`` metadata, in order."""
+    found: list[Written] = []
+    for index, cell in enumerate(nb.cells, 1):
+        meta = cell.get("metadata", {}).get("coursekit", {})
+        if not isinstance(meta, dict) or "written" not in meta:
+            continue
+        where = f"{path}, cell {index}"
+        name = meta["written"]
+        if cell.cell_type != "markdown":
+            raise AssignmentError(f"{where}: a written question ({name!r}) must be a markdown cell")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+", name):
+            raise AssignmentError(f"{where}: the written question's name must look like \"module.short_name\", "
+                                  f"got {name!r}")
+        try:
+            regions = solution_regions(cell.source, "markdown", where)
+            student = strip_source(cell.source, "markdown", where)
+        except MarkerError as exc:
+            raise AssignmentError(str(exc)) from None
+        if len(regions) != 1:
+            raise AssignmentError(f"{where}: written question {name!r} needs exactly one <!-- BEGIN SOLUTION --> "
+                                  f"... <!-- END SOLUTION --> region (the model answer and rubric); found {len(regions)}")
+        region = regions[0]
+        marks = [i for i, ln in enumerate(region) if ln.strip().strip(":").replace(":**", "**") == "**Rubric**"]
+        if not marks:
+            raise AssignmentError(f"{where}: written question {name!r} has no line **Rubric** in its solution "
+                                  "region (after the model answer: items like \"- (1 point) names the ...\")")
+        items = [m.groups() for m in map(_RUBRIC_ITEM.match, region[marks[0] + 1:]) if m]
+        if not items:
+            raise AssignmentError(f"{where}: the rubric of {name!r} has no item like \"- (1 point) names the ...\"")
+        rubric = tuple((float(p), text) for p, text in items)
+        total = sum(p for p, _ in rubric)
+        points = meta.get("points", total)
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or not points > 0 \
+                or not math.isfinite(points):
+            raise AssignmentError(f"{where}: points of written question {name!r} must be a positive number, "
+                                  f"got {points!r}")
+        if abs(total - points) > 1e-9:
+            raise AssignmentError(f"{where}: the rubric of {name!r} adds up to {total:g} points but the cell's "
+                                  f"metadata gives {points:g}")
+        parts = _lines(student)
+        cut = parts.index(MARKDOWN_PLACEHOLDER) if MARKDOWN_PLACEHOLDER in parts else len(parts)
+        found.append(Written(name, float(points), index, cell.get("id"),
+                             prompt="\n".join(parts[:cut] + parts[cut + 1:]).strip(),
+                             model_answer="\n".join(region[:marks[0]]).strip(), rubric=rubric,
+                             before=tuple(parts[:cut]), after=tuple(parts[cut + 1:])))
+    return found
+
+
 @dataclass
 class Assignment:
     name: str                                   # the instructor notebook's stem, e.g. "03-backprop"
@@ -52,10 +165,18 @@ class Assignment:
     tests_text: str | None = None
     tests_path: str | None = None
     fingerprint: str = ""                       # changes when anything that affects a grade changes
+    written: list[Written] = field(default_factory=list)
 
     @property
     def max_points(self) -> float:
-        return float(sum(q.points for q in self.questions))
+        return float(sum(q.points for q in self.questions) + sum(w.points for w in self.written))
+
+    @property
+    def columns(self) -> list[str]:
+        """Every question's name in the notebook's order (checks and written questions; hidden ones last)."""
+        order = [((q.cell if q.cell is not None else math.inf), i, q.name) for i, q in enumerate(self.questions)]
+        order += [(w.cell, -1, w.name) for w in self.written]
+        return [name for *_, name in sorted(order, key=lambda t: (t[0], t[1]))]
 
 
 def _python(source: str) -> str:
@@ -195,17 +316,19 @@ def read_assignment(instructor, tests=None) -> Assignment:
                 raise AssignmentError(f"{tests_path}: check {name!r} needs answer=\"<name in the notebook>\"")
             questions.append(Question(name, chk.answer, _points(None, points.get(name, 1), f"{tests_path}: {name}"),
                                       private=chk.private, via_grader=True))
-    if not questions:
-        raise AssignmentError(f"{path} has no check(...) call and no private checks: nothing to grade")
+    written = find_written(nb, str(path))
+    clash = {q.name for q in questions} & {w.name for w in written}
+    if clash:
+        raise AssignmentError(f"{path}: {sorted(clash)[0]!r} names both a check and a written question")
+    if len({w.name for w in written}) != len(written):
+        raise AssignmentError(f"{path}: two written questions have the same name")
+    if not questions and not written:
+        raise AssignmentError(f"{path} has no check(...) call, written question or private check: nothing to grade")
     student = make_student_notebook(nb, path)
     fingerprint = hashlib.sha256(raw + (tests_text or "").encode()).hexdigest()
     return Assignment(
         name=path.stem, filename=path.name, questions=questions,
         student_code=[c.source.strip() for c in student.cells if c.cell_type == "code"],
-        student_cells={_norm(c.source) for c in student.cells if _norm(c.source)},
+        student_cells={normalise(c.source) for c in student.cells if normalise(c.source)},
         tests_text=tests_text, tests_path=str(Path(tests).resolve()) if tests is not None else None,
-        fingerprint=fingerprint)
-
-
-def _norm(source: str) -> str:
-    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+        fingerprint=fingerprint, written=written)

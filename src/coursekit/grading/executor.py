@@ -1,12 +1,15 @@
 """Run one submission in a sandboxed kernel, then ask every check — whatever the cells do.
 
-Built on nbclient: each code cell is run with ``NotebookClient.async_execute_cell`` (errors allowed,
-so one broken cell does not stop the rest) under a per-cell and a per-notebook wall-clock limit.
-nbclient only *reports* a timeout, so here it escalates: SIGINT, then, if the kernel does not answer
-within a grace period, kill it (and every process of its uid), start a fresh kernel and replay the
-cells that had completed, skipping the one that hung or killed the kernel. At most
-``Limits.max_restarts`` restarts, all inside the time limits; a watchdog thread kills the kernel at
-a hard deadline even if this event loop were stuck.
+Each code cell is sent as one ``execute_request`` (errors allowed, so one broken cell does not stop
+the rest) over the grader's own bounded sockets (:mod:`coursekit.grading.channels`), under a
+per-cell and a per-notebook time limit. The limits count the kernel's *own* time: the wall clock
+minus the time its main thread spent runnable but waiting for a CPU that a neighbour had (Linux's
+``schedstat``), so a busy machine or a hostile kernel next door cannot time an honest cell out; a
+cell is stopped at the latest after ``WALL_FACTOR`` times its limit of wall-clock time. A timeout
+escalates: SIGINT, then, if the kernel does not answer within a grace period, kill it (and
+everything in its cgroup, or of its uid), start a fresh kernel and replay the cells that had
+completed, skipping the one that hung or killed the kernel. At most ``Limits.max_restarts``
+restarts; a watchdog thread kills the kernel at a hard deadline even if this event loop were stuck.
 
 Then the *ask* phase, one request per check, in the same kernel:
 
@@ -17,7 +20,7 @@ Then the *ask* phase, one request per check, in the same kernel:
 * a private check: its ``ask`` runs *here*, in the grader, with a stand-in for the student's
   function whose calls go to the kernel as plain data (:mod:`coursekit.grading.remote`).
 
-Outputs are counted, never stored: a flood of printed megabytes costs the grader nothing.
+Outputs are counted, never stored or decoded: a flood of printed megabytes costs the grader nothing.
 Nothing is judged here; :mod:`coursekit.grading.grader` does that with the returned data.
 """
 
@@ -25,20 +28,16 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import math
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from queue import Empty
 from typing import Any, Callable
 
-import nbformat
 import numpy as np
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionComplete, CellTimeoutError, DeadKernelError
 
 from . import plain
+from .channels import DROPPED, SHELL_MAX, Wire
 from .kernel import Isolation, Limits, Slot, start_kernel, stop_kernel
 from .registry import get_check, is_unanswered
 
@@ -58,7 +57,9 @@ del _coursekit_prepare
 """
 REGISTRY = "__import__('coursekit.grading.registry', fromlist=['ask'])"
 REMOTE = "__import__('coursekit.grading.remote', fromlist=['call'])"
-MAX_PAYLOAD_CHARS = 64 * 2**20
+MAX_PAYLOAD_CHARS = SHELL_MAX * 3 // 4          # an answer's text within one reply
+WALL_FACTOR = 3                                  # a starved cell still stops after 3x its limit of wall time
+POLL_S = 0.2
 
 
 @dataclass
@@ -88,9 +89,10 @@ class Incident:
 
 @dataclass
 class RunResult:
-    cell_seconds: float = 0.0          # the notebook's own execution time (first run of each cell)
+    cell_seconds: float = 0.0          # the notebook's own execution time (first run of each cell, wall clock)
     cells_run: int = 0
     output_bytes: int = 0
+    dropped_outputs: int = 0           # output messages above the size limit (dropped unread)
     errors: int = 0
     first_error: dict | None = None
     incidents: list[Incident] = field(default_factory=list)
@@ -99,53 +101,50 @@ class RunResult:
     kernel_failure: str = ""           # the kernel could not be started (at all, or again)
     answers: dict[str, AskResult] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    resources: dict = field(default_factory=dict)   # the kernels' cgroup: peak memory, CPU seconds, OOM kills
 
-
-class _QuietClient(NotebookClient):
-    """nbclient, keeping no outputs: count their size, remember the execute reply."""
-
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self.output_bytes = 0
-        self.last_reply: dict | None = None
-        self.on_cell_executed = self._remember
-
-    def _remember(self, cell=None, cell_index=None, execute_reply=None):
-        self.last_reply = execute_reply
-
-    def process_message(self, msg, cell, cell_index):
-        kind, content = msg["msg_type"], msg["content"]
-        if kind == "status" and content.get("execution_state") == "idle":
-            raise CellExecutionComplete()
-        if kind == "stream":
-            self.output_bytes += len(content.get("text", ""))
-        elif kind in ("display_data", "execute_result", "update_display_data"):
-            self.output_bytes += sum(len(str(v)) for v in content.get("data", {}).values())
-        return None
+    def add_resources(self, stats: dict) -> None:
+        r = self.resources
+        for key, value in stats.items():
+            r[key] = max(r.get(key, 0), value) if key == "peak_memory_mb" else round(r.get(key, 0) + value, 3)
 
 
 class KernelSession:
-    """One sandboxed kernel and its nbclient client."""
+    """One sandboxed kernel and the grader's bounded sockets to it."""
 
     def __init__(self, iso: Isolation, limits: Limits, files: dict[str, bytes], cpu_s: float):
         self.iso, self.limits, self.files, self.cpu_s = iso, limits, files, cpu_s
         self.slot: Slot | None = None
         self.km = None
-        self.client: _QuietClient | None = None
+        self.wire: Wire | None = None
 
     async def start(self) -> None:
         self.slot = Slot(self.iso, self.limits, self.files, self.cpu_s)
         try:
             self.km = await start_kernel(self.slot)
-            self.client = _QuietClient(nbformat.v4.new_notebook(), km=self.km, allow_errors=True,
-                                       interrupt_on_timeout=False, startup_timeout=int(self.limits.startup_s),
-                                       iopub_timeout=4, raise_on_iopub_timeout=False, record_timing=False,
-                                       store_widget_state=False)
-            await self.client.async_start_new_kernel_client()
+            self.wire = Wire(self.km)
+            self.wire.start()
+            await self._wait_ready()
+            self.slot.find_kernel(self.pid)
+            self.slot.seal()
         except Exception as exc:
-            reason = self.slot.log_tail(400).splitlines()
+            reason = self.slot.log_tail(400).splitlines() if self.slot else []
             await self.close()
             raise RuntimeError(reason[-1] if reason else f"{type(exc).__name__}: {exc}") from None
+
+    async def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.limits.startup_s
+        while time.monotonic() < deadline:
+            msg_id, fut = self.wire.send("kernel_info_request", {})
+            try:
+                reply = await asyncio.wait_for(asyncio.shield(fut), 1.0)
+                if reply is not DROPPED:
+                    return
+            except asyncio.TimeoutError:
+                self.wire.forget(msg_id)
+            if not await self.km.is_alive():
+                raise RuntimeError("the kernel died before it answered")
+        raise RuntimeError(f"the kernel did not answer within {self.limits.startup_s:g} s")
 
     @property
     def pid(self) -> int | None:
@@ -154,72 +153,82 @@ class KernelSession:
         except AttributeError:
             return None
 
-    async def run_cell(self, source: str, timeout: float) -> tuple[str, dict, float]:
-        """("ok" | "error" | "timeout" | "died", reply content, seconds)."""
-        client = self.client
-        cell = nbformat.v4.new_code_cell(source)
-        client.nb.cells = [cell]
-        client.timeout = max(1, math.ceil(timeout))
-        client.last_reply = None
+    async def _await_reply(self, msg_id: str, fut: asyncio.Future, budget: float) -> tuple[str, Any, float]:
+        """Wait for a reply while the kernel's own time stays within ``budget`` seconds (and the wall
+        clock within ``WALL_FACTOR`` times it). ("ok" | "timeout" | "died" | "dropped", reply, own seconds)."""
+        t0, waited0 = time.monotonic(), self.slot.waited_s()
+        while True:
+            wall = time.monotonic() - t0
+            own = max(0.0, wall - (self.slot.waited_s() - waited0))
+            if own >= budget or wall >= WALL_FACTOR * budget:
+                self.wire.forget(msg_id)
+                return "timeout", None, own
+            try:
+                reply = await asyncio.wait_for(asyncio.shield(fut), min(POLL_S, budget - own))
+            except asyncio.TimeoutError:
+                if not await self.km.is_alive():
+                    self.wire.forget(msg_id)
+                    return "died", None, own
+                continue
+            except asyncio.CancelledError:
+                if fut.cancelled():               # forgotten by another path
+                    return "timeout", None, own
+                raise
+            if reply is DROPPED:
+                await asyncio.sleep(0.2)          # a dying kernel also drops its connections
+                return ("dropped" if await self.km.is_alive() else "died"), None, own
+            return "ok", reply, own
+
+    async def run_cell(self, source: str, timeout: float) -> tuple[str, dict, float, float]:
+        """("ok" | "error" | "timeout" | "died", reply content, wall seconds, own seconds)."""
         t0 = time.monotonic()
-        try:
-            await client.async_execute_cell(cell, 0, store_history=True)
-        except CellTimeoutError:
-            return "timeout", {}, time.monotonic() - t0
-        except DeadKernelError:
-            return "died", {}, time.monotonic() - t0
-        content = (client.last_reply or {}).get("content", {})
-        return ("error" if content.get("status") == "error" else "ok"), content, time.monotonic() - t0
+        msg_id, fut = self.wire.execute(source, silent=False, store_history=True)
+        kind, reply, own = await self._await_reply(msg_id, fut, timeout)
+        wall = time.monotonic() - t0
+        if kind == "dropped":
+            return "error", {"status": "error", "ename": "Error",
+                             "evalue": f"the cell's reply was larger than {SHELL_MAX // 2**20} MiB and was dropped"}, wall, own
+        if kind != "ok":
+            return kind, {}, wall, own
+        content = reply.get("content", {})
+        return ("error" if content.get("status") == "error" else "ok"), content, wall, own
 
     async def request(self, code: str, expressions: dict[str, str], timeout: float) -> tuple[str, dict]:
         """Execute ``code`` silently and evaluate ``expressions``: ("ok", reply content) | ("timeout"|"died", {})."""
-        kc = self.client.kc
-        msg_id = kc.execute(code, silent=True, store_history=False, user_expressions=expressions,
-                            allow_stdin=False, stop_on_error=False)
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return "timeout", {}
-            try:
-                msg = await kc.shell_channel.get_msg(timeout=min(1.0, remaining))
-            except Empty:
-                if not await self.km.is_alive():
-                    return "died", {}
-                continue
-            if msg["parent_header"].get("msg_id") == msg_id:
-                return "ok", msg["content"]
+        msg_id, fut = self.wire.execute(code, silent=True, store_history=False, user_expressions=expressions)
+        kind, reply, _ = await self._await_reply(msg_id, fut, timeout)
+        if kind == "dropped":
+            return "ok", {"status": "ok", "user_expressions": {key: {
+                "status": "error", "ename": "AnswerTooLarge",
+                "evalue": f"the answer is larger than {SHELL_MAX // 2**20} MiB"} for key in expressions}}
+        return (kind, reply.get("content", {})) if kind == "ok" else (kind, {})
 
     async def interrupt(self) -> bool:
-        """SIGINT the kernel; True if it answers an execute reply within the grace period."""
+        """SIGINT the kernel; True if it finishes what it was running within the grace period."""
         try:
             await self.km.interrupt_kernel()
         except Exception:
             return False
-        deadline = time.monotonic() + self.limits.interrupt_grace_s
-        while time.monotonic() < deadline:
-            try:
-                msg = await self.client.kc.shell_channel.get_msg(timeout=0.25)
-            except Empty:
-                if not await self.km.is_alive():
-                    return False
-                continue
-            if msg["msg_type"] == "execute_reply":
-                return True
-        return False
+        msg_id, fut = self.wire.execute("", silent=True, store_history=False)   # answered once it is free
+        kind, _, _ = await self._await_reply(msg_id, fut, self.limits.interrupt_grace_s)
+        return kind == "ok"
 
-    async def close(self) -> None:
-        if self.client is not None and self.client.kc is not None:
+    async def close(self) -> dict:
+        """Stop the kernel, remove its slot; returns its cgroup's resource use."""
+        stats = {}
+        if self.wire is not None:
             try:
-                self.client.kc.stop_channels()
+                await self.wire.close()
             except Exception:
                 pass
         if self.slot is not None:
             try:
                 await stop_kernel(self.km, self.slot)
+                stats = self.slot.stats()
             finally:                    # the scratch directory goes even if stopping the kernel failed
                 self.slot.remove()
-        self.client = self.km = None
+        self.km = None
+        return stats
 
 
 def _describe_error(content: dict) -> tuple[str, str]:
@@ -318,8 +327,9 @@ class Runner:
         self.skip: set[int] = set()
         self.first_pass = -1
         n = len(asks) + 1
-        self.nb_deadline = 0.0
-        self.hard_s = (limits.startup_s * (limits.max_restarts + 1) + 2 * limits.notebook_s + n * limits.cell_s
+        self.nb_left = 0.0                 # the notebook's own time left (see the module docstring)
+        self.hard_s = (limits.startup_s * (limits.max_restarts + 1)
+                       + WALL_FACTOR * (2 * limits.notebook_s + n * limits.cell_s)
                        + limits.interrupt_grace_s * (limits.max_restarts + n) + 30)
         self.cpu_s = limits.notebook_s + n * limits.cell_s + 10
 
@@ -337,9 +347,11 @@ class Runner:
 
     async def _close_session(self) -> None:
         if self.session is not None:
-            if self.session.client is not None:
-                self.result.output_bytes += self.session.client.output_bytes
-            await self.session.close()
+            wire = self.session.wire
+            if wire is not None:
+                self.result.output_bytes += wire.output_bytes
+                self.result.dropped_outputs += wire.dropped_outputs
+            self.result.add_resources(await self.session.close())
             self.session = None
 
     async def _restart(self) -> bool:
@@ -374,7 +386,7 @@ class Runner:
             if pos in self.skip:
                 pos += 1
                 continue
-            remaining = self.nb_deadline - time.monotonic()
+            remaining = self.nb_left
             number, source = self.cells[pos]
             if remaining <= 0:
                 if not self.result.notebook_timed_out:
@@ -382,7 +394,8 @@ class Runner:
                     self.result.incidents.append(Incident("notebook timeout", f"cell {number}",
                                                           f"the notebook ran longer than {self.limits.notebook_s:g} s"))
                 return self.session is not None
-            kind, content, seconds = await self.session.run_cell(source, min(self.limits.cell_s, remaining))
+            kind, content, seconds, own = await self.session.run_cell(source, min(self.limits.cell_s, remaining))
+            self.nb_left -= own
             first = pos > self.first_pass
             if first:
                 self.first_pass = pos
@@ -415,6 +428,12 @@ class Runner:
             code = self.session.km.provisioner.process.poll()
         except AttributeError:
             pass
+        stats = self.session.slot.stats() if self.session and self.session.slot else {}
+        if stats.get("oom_kills"):
+            return (f"the kernel was killed: its processes together used more than {self.limits.memory_mb} MiB "
+                    "(the memory limit)")
+        if code is not None and code > 128 and self.iso.bwrap:       # bubblewrap reports a signal as 128 + n
+            code = 128 - code
         if code is not None and code < 0:
             try:
                 return f"the kernel was killed by {signal.Signals(-code).name}"
@@ -477,7 +496,7 @@ class Runner:
                 if res.kind == "timeout" and await self.session.interrupt():
                     continue
                 prepared = False
-                self.nb_deadline = max(self.nb_deadline, time.monotonic() + self.limits.notebook_s)
+                self.nb_left = max(self.nb_left, self.limits.notebook_s)
                 if not await self._restart():
                     self.result.kernel_failure = self.result.kernel_failure or "the kernel could not be restarted"
 
@@ -489,7 +508,7 @@ class Runner:
         timer = self._watchdog()
         try:
             if await self._start():
-                self.nb_deadline = time.monotonic() + self.limits.notebook_s
+                self.nb_left = self.limits.notebook_s
                 await self._cells()
             await self._asks()
         finally:

@@ -2,10 +2,12 @@
 
     coursekit grade notebooks/03-backprop.ipynb submissions/ --out grades/ [--tests private_tests.py]
                     [--jobs 2 | --scheduler tcp://host:8786] [--force] [--timeout 300] [--cell-timeout 60]
+                    [--manual grades/manual-scores.csv]
 
 Exit status 0 when the batch finished (whatever the submissions did: their statuses are in the
 gradebook), 2 when the instructor's inputs are unusable (no notebook, unknown check, broken tests
-file) or the Dask extra is missing for ``--scheduler``.
+file, a manual-scores file with a bad row: nothing is written then) or the Dask extra is missing for
+``--scheduler``.
 """
 
 from __future__ import annotations
@@ -40,8 +42,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--cell-timeout", type=_positive(float), default=60, help="seconds per cell and per check (default 60)")
     p.add_argument("--memory", type=_positive(int), default=2048, help="MiB of memory per kernel (default 2048)")
     p.add_argument("--processes", type=_positive(int), default=64, help="processes per kernel (default 64)")
-    p.add_argument("--isolation", choices=["auto", "limits-only"], default="auto",
-                   help="auto: the strongest the OS allows (default); limits-only: resource limits only")
+    p.add_argument("--isolation", choices=["auto", "launcher", "limits-only"], default="auto",
+                   help="auto: the strongest the OS allows (default: bubblewrap, else the fallback launcher); "
+                        "launcher: the fallback launcher even where bubblewrap works; limits-only: resource limits only")
+    p.add_argument("--manual", type=Path, metavar="SCORES.csv",
+                   help="merge the instructor's points for written questions (the filled-in manual-scores.csv)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
@@ -67,7 +72,8 @@ def run(args) -> int:
         except ValueError as exc:
             raise AssignmentError(str(exc)) from None
         grade(args.instructor, args.submissions, args.out, tests=args.tests, jobs=args.jobs, executor=executor,
-              force=args.force, limits=limits, isolation_mode=args.isolation, progress=not args.no_progress)
+              force=args.force, limits=limits, isolation_mode=args.isolation, manual=args.manual,
+              progress=not args.no_progress)
     except AssignmentError as exc:
         print(f"coursekit grade: {exc}", file=sys.stderr)
         return 2

@@ -2,17 +2,23 @@
 
 :func:`isolation` decides how far a grading kernel can be isolated here and *proves* it: it starts
 the launcher (:mod:`coursekit.grading.launcher`) once with the full plan and a probe command that
-imports coursekit and ipykernel and reports its uid and network interfaces. Levels, best first:
+imports coursekit and ipykernel and reports its uid, pid, network interfaces and what it can see.
+Levels, best first:
 
-``isolated`` (the grader runs as root)
-    each kernel runs as a uid of its own (random, unused, no groups, ``no_new_privs``), in new
-    mount, network and IPC namespaces: no network; a private size-limited ``/tmp``, ``/dev/shm`` and
-    ``/var/tmp``; the folders of the submissions, the output, the instructor notebook and the private
-    tests, and ``/root`` and ``/home``, replaced by empty file systems (re-exposing only the Python
-    installation where it lives under one of them); the instructor notebook and private tests file
-    replaced by ``/dev/null`` wherever they still show. Because the uid is its own, ``RLIMIT_NPROC`` bounds the
-    kernel's processes exactly, other kernels' connection keys and files are out of reach, and
-    every process it left behind is killed with ``kill(-1)`` from that uid.
+``bubblewrap`` (the grader runs as root and Debian's ``bwrap`` is installed)
+    each kernel runs in an allowlisted sandbox (:mod:`coursekit.grading.bwrap`): a root file system
+    holding only the Python installation (read-only), a private size-limited ``/tmp`` and
+    ``/dev/shm``, and its sealed socket folder; a uid of its own (random, unused, no groups,
+    ``no_new_privs``); new PID, network, IPC, UTS and cgroup namespaces. Nothing of the course
+    checkout, the submissions, the output folder, the private tests or the host's world-writable
+    folders exists inside, and it cannot see the grader's command line.
+``isolated`` (root, no bubblewrap: the fallback launcher)
+    a uid of its own, new mount, network and IPC namespaces: no network; a private size-limited
+    ``/tmp``, ``/dev/shm`` and ``/var/tmp``; the folders of the submissions, the output, the
+    instructor notebook and the private tests, and ``/root`` and ``/home``, replaced by empty file
+    systems (re-exposing only the Python installation where it lives under one of them); the
+    instructor notebook and private tests file replaced by ``/dev/null`` wherever they still show.
+    The rest of the machine stays readable (e.g. a course checkout around the instructor's folder).
 ``same-user`` (root, but the unprivileged uid could not run Python)
     the namespaces and hidden files as above, but the kernel runs as root: nothing stops it undoing
     the mounts or touching any file. Said loudly in the run summary.
@@ -22,9 +28,11 @@ imports coursekit and ipykernel and reports its uid and network interfaces. Leve
     folder, other submissions, coursekit's own files), reach the network, and a process-count limit
     is shared with the user's other processes.
 
-In every level: ``RLIMIT_AS`` (memory), ``RLIMIT_CPU``, ``RLIMIT_FSIZE``, no core files, one BLAS
-thread, an environment with nothing from the grader's (no tokens, no credentials), and kernel
-output to the grader's terminal is redirected to a log file.
+Orthogonal to the level, a cgroup per kernel (:mod:`coursekit.grading.cgroups`) bounds the memory,
+the processes and the CPU share of the kernel and all its descendants together, where the machine
+allows it. In every level: ``RLIMIT_AS`` (memory per process), ``RLIMIT_CPU``, ``RLIMIT_FSIZE``, no
+core files, one BLAS thread, an environment with nothing from the grader's (no tokens, no
+credentials), and kernel output to the grader's terminal is redirected to a log file.
 """
 
 from __future__ import annotations
@@ -36,14 +44,19 @@ import os
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+
+from . import bwrap, cgroups
+from .files import remove_tree
 
 LAUNCHER = Path(__file__).with_name("launcher.py")
 UID_RANGE = (1_900_000_000, 2_100_000_000)      # far above any real account; one random uid per kernel
@@ -55,10 +68,10 @@ class Limits:
     """Per-submission limits. Times in seconds, sizes in MiB."""
     notebook_s: float = 300          # wall clock for running all cells
     cell_s: float = 60               # wall clock for one cell or one check
-    memory_mb: int = 2048            # address space of the kernel process (RLIMIT_AS)
-    processes: int = 64              # processes + threads of the kernel's own uid (isolated level)
+    memory_mb: int = 2048            # per process (RLIMIT_AS) and for the kernel's whole cgroup
+    processes: int = 64              # processes + threads of the kernel (its cgroup; its own uid)
     file_mb: int = 256               # largest file the kernel may write (RLIMIT_FSIZE)
-    scratch_mb: int = 512            # private /tmp (isolated level)
+    scratch_mb: int = 512            # private /tmp (bubblewrap and isolated levels)
     max_restarts: int = 3            # kernel restarts after a hung or killed cell
     startup_s: float = 60            # for the kernel to answer its first request
     interrupt_grace_s: float = 3     # after SIGINT, before the kernel is killed
@@ -78,27 +91,37 @@ class Limits:
 
 @dataclass(frozen=True)
 class Isolation:
-    level: str                                # "isolated" | "same-user" | "limits-only"
+    level: str                                # "bubblewrap" | "isolated" | "same-user" | "limits-only"
     drop_uid: bool
     namespaces: bool
     hidden_dirs: tuple[str, ...] = ()
     hidden_files: tuple[str, ...] = ()
     needed: tuple[str, ...] = ()              # paths the kernel's Python needs (kept visible)
     why: str = ""                             # why not a better level
+    bwrap: str = ""                           # the bubblewrap executable (level "bubblewrap")
+    cgroups: cgroups.Support = cgroups.Support("", why="not tried")
 
     def describe(self) -> str:
-        if self.level == "isolated":
-            return ("each kernel ran as its own unprivileged uid in new mount, network and IPC namespaces "
-                    "(no network; private /tmp; submissions, output folder, instructor notebook and private "
-                    "tests hidden)")
-        if self.level == "same-user":
-            return ("DEGRADED: kernels ran as root inside new namespaces (no network, private /tmp, instructor "
+        if self.level == "bubblewrap":
+            text = ("bubblewrap: each kernel ran in an allowlisted sandbox (read-only Python installation, private "
+                    "/tmp, sealed sockets; nothing of the course checkout, submissions, output folder or private "
+                    "tests visible) as its own unprivileged uid, in new PID, network, IPC and mount namespaces "
+                    "(no network)")
+        elif self.level == "isolated":
+            text = ("isolated (fallback launcher, bubblewrap unavailable: " + (self.why or "not installed") + "): "
+                    "each kernel ran as its own unprivileged uid in new mount, network and IPC namespaces "
+                    "(no network; private /tmp; submissions, output folder, instructor's folder and private "
+                    "tests hidden; the rest of the machine readable)")
+        elif self.level == "same-user":
+            text = ("DEGRADED: kernels ran as root inside new namespaces (no network, private /tmp, instructor "
                     f"files hidden) but without a uid of their own, so nothing stops a hostile submission "
                     f"from undoing that; no process-count limit. Reason: {self.why}")
-        return ("DEGRADED: kernels ran as the grader's own user with resource limits only: no network "
-                "isolation, and a hostile submission can read or change any file this user can (private "
-                "tests, output folder, other submissions, other kernels' connection keys, coursekit itself). "
-                f"Reason: {self.why}")
+        else:
+            text = ("DEGRADED: kernels ran as the grader's own user with resource limits only: no network "
+                    "isolation, and a hostile submission can read or change any file this user can (private "
+                    "tests, output folder, other submissions, other kernels' connection keys, coursekit itself). "
+                    f"Reason: {self.why}")
+        return text
 
 
 # --------------------------------------------------------------------------------------- planning
@@ -210,32 +233,43 @@ def _count_tasks(uid: int) -> int:
 # ---------------------------------------------------------------------------------------- one slot
 
 class Slot:
-    """A temporary directory, a uid and a launcher configuration for one kernel (or the probe).
+    """A temporary directory, a uid, a cgroup and a launcher configuration for one kernel (or the probe).
 
     Layout: ``slot/`` (root, 0711) holds the launcher config and connection file (0600), the kernel's
-    log, ``seed/`` (the scratch files) and ``sock/`` (owned by the kernel's uid, 0700: its ZeroMQ
-    ``ipc`` sockets and its copy of the connection file). The kernel works in ``slot/work``, which in
-    the isolated level exists only inside its private ``/tmp``.
+    log, ``seed/`` (the scratch files) and ``sock/`` (owned by the kernel's uid, 0700, until the
+    kernel has answered: then :meth:`seal` gives it back to root, read-only, holding only the
+    kernel's ZeroMQ ``ipc`` sockets). The kernel works in ``/tmp/work`` (bubblewrap) or
+    ``slot/work`` (the fallback launcher), which exists only inside its private ``/tmp``.
     """
 
     def __init__(self, iso: Isolation, limits: Limits, files: dict[str, bytes], cpu_s: float):
         self.iso, self.limits = iso, limits
         self.dir = tempfile.mkdtemp(prefix=f"coursekit-grade-{os.getpid()}-")    # whose it is, at a glance
-        os.chmod(self.dir, 0o711)
-        self.uid = secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0] if iso.drop_uid else None
-        self.token = secrets.token_hex(8)
-        self.sockdir, self.workdir, self.seed = f"{self.dir}/sock", f"{self.dir}/work", f"{self.dir}/seed"
-        for d in (self.sockdir, self.seed):
-            os.mkdir(d, 0o700)
-        if self.uid is not None:
-            os.chown(self.sockdir, self.uid, self.uid)
-        for name, data in files.items():                       # names were made safe by the grader
-            target = Path(self.seed, name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        if not iso.namespaces:                                 # no private /tmp: the workdir is real
-            shutil.copytree(self.seed, self.workdir)
-            os.chmod(self.workdir, 0o700)
+        self.cgroup: cgroups.KernelCgroup | None = None
+        self.kernel_pid: int | None = None          # the kernel's pid as the grader sees it
+        try:
+            os.chmod(self.dir, 0o711)
+            self.uid = secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0] if iso.drop_uid else None
+            self.token = secrets.token_hex(8)
+            self.sockdir, self.seed = f"{self.dir}/sock", f"{self.dir}/seed"
+            self.workdir = bwrap.WORKDIR if iso.bwrap else f"{self.dir}/work"
+            for d in (self.sockdir, self.seed):
+                os.mkdir(d, 0o700)
+            if self.uid is not None:
+                os.chown(self.sockdir, self.uid, self.uid)
+            for name, data in files.items():                       # names were made safe by the grader
+                target = Path(self.seed, name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            if not iso.namespaces:                                 # no private /tmp: the workdir is real
+                shutil.copytree(self.seed, self.workdir)
+                os.chmod(self.workdir, 0o700)
+            if iso.cgroups.version:                                # + bubblewrap's own two processes
+                self.cgroup = cgroups.KernelCgroup(iso.cgroups, memory_mb=limits.memory_mb,
+                                                   processes=limits.processes + 2)
+        except BaseException:
+            self.remove()
+            raise
         self.connection_file = f"{self.dir}/conn.json"
         self.log = f"{self.dir}/kernel.log"
         self.cpu_s = cpu_s
@@ -245,12 +279,24 @@ class Slot:
         env["COURSEKIT_KERNEL_TOKEN"] = self.token
         cfg = {"uid": self.uid, "gid": self.uid, "workdir": self.workdir, "argv": argv, "env": env,
                "rlimits": _rlimits(self.limits, self.iso, self.cpu_s), "no_new_privs": True,
-               "seed": self.seed}
-        if self.iso.namespaces:
+               "seed": self.seed, "parent_pid": not self.iso.bwrap}
+        if self.cgroup is not None:
+            cfg["cgroup_procs"] = self.cgroup.procs_files
+        if self.iso.bwrap:
+            cfg["bwrap"] = bwrap.command(self.iso.bwrap, needed=self.iso.needed, hidden_dirs=self.iso.hidden_dirs,
+                                         hidden_files=self.iso.hidden_files, slot=self.dir, sockdir=self.sockdir,
+                                         launcher=str(LAUNCHER), scratch_mb=self.limits.scratch_mb,
+                                         python=sys.executable)
+            inside = {k: cfg[k] for k in ("uid", "gid", "argv", "env", "rlimits", "no_new_privs")}
+            inside.update(workdir=self.workdir, seed=f"{bwrap.INSIDE}/seed")
+            if connection:
+                inside["connection_file"] = {"src": f"{bwrap.INSIDE}/conn.json", "dst": f"{self.sockdir}/conn.json"}
+            cfg["inside"] = inside
+        elif self.iso.namespaces:
             cfg["unshare"] = ["mount", "net", "ipc"]
             cfg["masks"] = _plan_masks(self.iso, self.dir, self.sockdir, self.workdir, self.seed, self.limits)
             cfg["hide_files"] = list(self.iso.hidden_files)
-        if connection:
+        if connection and not self.iso.bwrap:
             cfg["connection_file"] = {"src": self.connection_file, "dst": f"{self.sockdir}/conn.json"}
         path = f"{self.dir}/launch.json"
         with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
@@ -260,14 +306,57 @@ class Slot:
     def launcher_cmd(self, argv: list[str], connection: bool) -> list[str]:
         return [sys.executable, "-I", "-S", str(LAUNCHER), self.config(argv, connection)]
 
+    # ------------------------------------------------------------------ once the kernel runs
+
+    def seal(self) -> None:
+        """Once the kernel has bound its sockets: its socket folder becomes root's, read-only, and holds
+        nothing but sockets (so a kernel can never fill the host's disk through it)."""
+        if self.uid is None:
+            return
+        os.chown(self.sockdir, 0, 0)
+        os.chmod(self.sockdir, 0o711)
+        with os.scandir(self.sockdir) as it:
+            for entry in it:
+                if not stat.S_ISSOCK(entry.stat(follow_symlinks=False).st_mode):
+                    remove_tree(entry.path)
+
+    def find_kernel(self, pid: int | None) -> int | None:
+        """The kernel's pid as seen here: the launcher's own (it replaced itself by the kernel) or, under
+        bubblewrap, the process that is pid 2 in the sandbox's PID namespace (its pid 1 is bwrap's init)."""
+        if pid is None or not self.iso.bwrap:
+            self.kernel_pid = pid
+            return pid
+        init = [p for p, ppid, _ in _processes() if ppid == pid]
+        for p, ppid, nspid in _processes():
+            if ppid in init and nspid[-1:] == ["2"]:
+                self.kernel_pid = p
+                break
+        return self.kernel_pid
+
+    def waited_s(self) -> float:
+        """Seconds the kernel's main thread has spent runnable but waiting for a CPU (``schedstat``): time
+        a busy neighbour took from it, which a time limit should not count."""
+        if self.kernel_pid is None:
+            return 0.0
+        try:
+            with open(f"/proc/{self.kernel_pid}/schedstat") as f:
+                return int(f.read().split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
+    def stats(self) -> dict:
+        return self.cgroup.stats() if self.cgroup is not None else {}
+
     def kill_all(self, pid: int | None = None) -> None:
         """Kill the kernel and everything it started (repeatedly: a fork bomb races the killer)."""
         if pid:
             with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
-        if self.uid is not None:
+                os.killpg(pid, signal.SIGKILL)     # under bubblewrap: its PID namespace goes with it
+        if self.cgroup is not None:               # every process of the kernel, in whatever session
+            self.cgroup.kill()
+        if self.uid is not None and self.cgroup is None:
             _kill_uid(self.uid)
-        else:
+        elif self.uid is None:
             for _ in range(5):
                 found = _pids_with_token(self.token)
                 for p in found:
@@ -284,7 +373,26 @@ class Slot:
         return ""
 
     def remove(self) -> None:
-        _rmtree(self.dir)
+        if self.cgroup is not None:
+            self.cgroup.kill()
+            self.cgroup.remove()
+        for _ in range(10):                 # a dying kernel's last processes may still be writing into it
+            if remove_tree(self.dir):
+                return
+            time.sleep(0.1)
+
+
+def _processes():
+    """(pid, parent pid, [pid in each PID namespace]) of every process, from /proc."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            yield int(name), int(fields["PPid"]), fields.get("NSpid", "").split()
+        except (OSError, ValueError, KeyError):
+            continue
 
 
 def _kill_uid(uid: int) -> None:
@@ -308,31 +416,21 @@ def _pids_with_token(token: str) -> list[int]:
     return found
 
 
-def _rmtree(path: str) -> None:
-    """Remove a tree even if the kernel chmod-ed parts of it to 000."""
-    def fix(func, p, _exc):
-        with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(p), 0o700)
-            os.chmod(p, 0o700)
-            func(p)
-    for _ in range(10):                 # a dying kernel's last processes may still be writing into it
-        shutil.rmtree(path, onerror=fix)
-        if not os.path.exists(path):
-            return
-        time.sleep(0.1)
-
-
 # ------------------------------------------------------------------------------------ the probe
 
 _PROBE = ("import json, os, socket, coursekit.grading.registry, ipykernel.kernelapp; hidden = {h: open(h, 'rb')"
-          ".read(1) == b'' for h in %r if os.path.isfile(h)}; print('" + PROBE_OK + "', json.dumps({'uid': "
-          "os.getuid(), 'ifaces': [n for _, n in socket.if_nameindex()], 'hidden_unreadable': hidden}))")
+          ".read(1) == b'' for h in %r if os.path.isfile(h)}; seen = [d for d in %r if os.path.isdir(d) and "
+          "os.listdir(d)]; print('" + PROBE_OK + "', json.dumps({'uid': os.getuid(), 'pid': os.getpid(), "
+          "'ifaces': [n for _, n in socket.if_nameindex()], 'hidden_unreadable': hidden, 'seen': seen}))")
 
 
 def _probe(iso: Isolation, limits: Limits) -> tuple[bool, str]:
-    slot = Slot(iso, limits, {}, cpu_s=60)
     try:
-        argv = [sys.executable, "-c", _PROBE % (list(iso.hidden_files),)]
+        slot = Slot(iso, limits, {}, cpu_s=60)
+    except OSError as exc:
+        return False, f"{type(exc).__name__}: {exc}"
+    try:
+        argv = [sys.executable, "-c", _PROBE % (list(iso.hidden_files), list(iso.hidden_dirs))]
         with open(os.open(slot.log, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as log:
             proc = subprocess.run(slot.launcher_cmd(argv, connection=False), stdout=subprocess.PIPE,
                                   stderr=log, timeout=120, env={"PATH": os.environ.get("PATH", "")})
@@ -346,8 +444,12 @@ def _probe(iso: Isolation, limits: Limits) -> tuple[bool, str]:
             return False, f"the kernel still saw network interfaces {facts['ifaces']}"
         if iso.namespaces and not all(facts["hidden_unreadable"].values()):
             return False, "the kernel could still read a hidden file"
+        if iso.bwrap and (facts["pid"] > 10 or facts["seen"]):
+            return False, f"the sandbox has no PID namespace or shows hidden folders ({facts['pid']}, {facts['seen']})"
+        if slot.cgroup is not None and not slot.stats().get("cpu_seconds"):
+            return False, "the kernel did not run inside its cgroup"
         return True, ""
-    except (subprocess.TimeoutExpired, OSError, ValueError) as exc:
+    except (subprocess.TimeoutExpired, OSError, ValueError, KeyError) as exc:
         return False, f"{type(exc).__name__}: {exc}"
     finally:
         slot.kill_all()
@@ -355,48 +457,65 @@ def _probe(iso: Isolation, limits: Limits) -> tuple[bool, str]:
 
 
 _CACHE: dict[tuple, Isolation] = {}
+_LOCK = threading.Lock()
 
 
 def isolation(hidden_dirs=(), hidden_files=(), prefer: str = "auto") -> Isolation:
     """The best isolation level that works here, verified by a probe (cached per process).
 
-    prefer: "auto" (best available), or "limits-only" to force the lowest level (tests of the degraded
-    path; never use it as root for untrusted submissions).
+    prefer: "auto" (best available), "launcher" (the fallback launcher even where bubblewrap works:
+    tests of the fallback), or "limits-only" (the lowest level: tests of the degraded path; never use
+    it as root for untrusted submissions).
     """
+    if prefer not in ("auto", "launcher", "limits-only"):
+        raise ValueError(f"isolation must be 'auto', 'launcher' or 'limits-only', got {prefer!r}")
     hidden_dirs = tuple(sorted({os.path.abspath(d) for d in hidden_dirs if d}))
     hidden_files = tuple(sorted({os.path.abspath(f) for f in hidden_files if f}))
     key = (hidden_dirs, hidden_files, prefer)
-    if key in _CACHE:
+    with _LOCK:                        # two worker threads must not probe (and create cgroups) twice
+        if key not in _CACHE:
+            _CACHE[key] = _decide(hidden_dirs, hidden_files, prefer)
         return _CACHE[key]
+
+
+def _decide(hidden_dirs, hidden_files, prefer) -> Isolation:
     limits = Limits()
-    common = dict(hidden_dirs=hidden_dirs, hidden_files=hidden_files)
+    cg = cgroups.support() if os.getuid() == 0 else cgroups.Support("", why="the grader is not running as root")
+    common = dict(hidden_dirs=hidden_dirs, hidden_files=hidden_files, cgroups=cg)
     why = "the grader is not running as root (no namespaces, no separate uid)"
-    result = None
-    if prefer == "auto" and os.getuid() == 0 and sys.platform.startswith("linux"):
-        needed = _python_paths()
-        full = Isolation("isolated", True, True, needed=needed, **common)
-        ok, why = _probe(full, limits)
+    if prefer == "limits-only":
+        return Isolation("limits-only", False, False, **common, why="limits-only was requested")
+    if os.getuid() != 0 or not sys.platform.startswith("linux"):
+        return Isolation("limits-only", False, False, **common, why=why)
+    needed = _python_paths()
+    bwrap_why = "the fallback launcher was requested" if prefer == "launcher" else ""
+    exe = bwrap.find() if prefer == "auto" else None
+    if prefer == "auto" and exe is None:
+        bwrap_why = "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+    if exe:
+        sandbox = Isolation("bubblewrap", True, True, needed=needed, bwrap=exe, **common)
+        ok, bwrap_why = _probe(sandbox, limits)
         if ok:
-            result = full
-        else:
-            ns_only = Isolation("same-user", False, True, needed=needed, **common,
-                                why=f"an unprivileged uid could not start the kernel ({why})")
-            ok2, why2 = _probe(ns_only, limits)
-            result = ns_only if ok2 else None
-            why = ns_only.why if ok2 else f"{why}; namespaces: {why2}"
-    elif prefer == "limits-only":
-        why = "limits-only was requested"
-    if result is None:
-        result = Isolation("limits-only", False, False, **common, why=why)
-    _CACHE[key] = result
-    return result
+            return sandbox
+        bwrap_why = f"bubblewrap failed: {bwrap_why}"
+    full = Isolation("isolated", True, True, needed=needed, why=bwrap_why, **common)
+    ok, why = _probe(full, limits)
+    if ok:
+        return full
+    ns_only = Isolation("same-user", False, True, needed=needed, **common,
+                        why=f"an unprivileged uid could not start the kernel ({why})")
+    ok2, why2 = _probe(ns_only, limits)
+    if ok2:
+        return ns_only
+    return Isolation("limits-only", False, False, **common, why=f"{ns_only.why}; namespaces: {why2}")
 
 
 # ------------------------------------------------------------------------------------ the kernel
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """An :class:`AsyncKernelManager` (nbclient's timeouts need the async one) whose kernel command is
-    the launcher, over the ``ipc`` transport (TCP cannot cross into a new network namespace)."""
+    """An :class:`AsyncKernelManager` whose kernel command is the launcher, over the ``ipc`` transport
+    (TCP cannot cross into a new network namespace). Interrupts go to the kernel's own process group
+    (under bubblewrap the launched process is bwrap, which a SIGINT would end)."""
 
     def __init__(self, slot: Slot, **kw):
         super().__init__(transport="ipc", ip=f"{slot.sockdir}/k", connection_file=slot.connection_file, **kw)
@@ -408,10 +527,23 @@ class SandboxedKernelManager(AsyncKernelManager):
                 "--IPKernelApp.capture_fd_output=True"]
         return self.slot.launcher_cmd(argv, connection=True)
 
+    async def interrupt_kernel(self) -> None:
+        pid = self.slot.kernel_pid
+        if pid:
+            try:
+                os.killpg(pid, signal.SIGINT)
+            except OSError:
+                os.kill(pid, signal.SIGINT)
+        elif not self.slot.iso.bwrap:
+            await super().interrupt_kernel()
+        else:                                           # (the pid was not found) ask the kernel itself
+            self._connect_control_socket()
+            self.session.send(self._control_socket, self.session.msg("interrupt_request", content={}))
 
-async def start_kernel(slot: Slot) -> SandboxedKernelManager:
+
+async def start_kernel(slot: Slot, context=None) -> SandboxedKernelManager:
     """Start a kernel in ``slot``; its stdout/stderr go to the slot's log, not the grader's terminal."""
-    km = SandboxedKernelManager(slot)
+    km = SandboxedKernelManager(slot, **({"context": context} if context is not None else {}))
     log = os.open(slot.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         await km.start_kernel(env={"PATH": os.environ.get("PATH", "")}, cwd=slot.dir, stdout=log, stderr=log,

@@ -2,10 +2,18 @@
 
 Run as a script, never imported by the kernel: ``python -I -S launcher.py CONFIG.json``. It uses
 the standard library only (no site-packages), reads its JSON configuration (written by
-:mod:`coursekit.grading.kernel`), sets the process up and ``execve``\\ s the kernel command, so the
-kernel keeps this process's pid (the grader signals and reaps it directly).
+:mod:`coursekit.grading.kernel`), sets the process up and ``execve``\\ s the next command, so the
+kernel (or bubblewrap) keeps this process's pid (the grader signals and reaps it directly).
 
-In order, each step only where the configuration asks for it (the grader asks for what the OS allows):
+First, on the host: join the kernel's cgroups (``cgroup_procs``: memory, processes, CPU share for
+everything that follows). Then one of two ways:
+
+**bubblewrap** (``bwrap`` in the configuration): ``execve`` bubblewrap, which builds the kernel's
+allowlisted file system and namespaces (see :mod:`coursekit.grading.bwrap`) and runs this script
+again inside, as ``launcher.py --inside CONFIG``: it starts a session of its own, copies the
+connection file and the scratch files into the private ``/tmp``, then does steps 4 and 5 below.
+
+**the fallback launcher** (no bubblewrap), in order, each step only where the configuration asks:
 
 1. ``unshare`` new mount, network and IPC namespaces (root only). In the new network namespace
    there is only a loopback device, which is down: no network. The kernel still talks to the grader
@@ -22,10 +30,10 @@ In order, each step only where the configuration asks for it (the grader asks fo
    ``077`` umask, ``chdir`` to the working directory and ``execve`` the kernel with a scrubbed
    environment.
 
-What this does not do: it is not a container. There is no seccomp filter, no PID namespace (the
-kernel can list the machine's processes, not signal or trace other users'), no disk quota outside
-the tmpfs (``RLIMIT_FSIZE`` bounds each file), and without root only step 4 and the scrubbed
-environment apply.
+What the fallback does not do: it is not a container. It hides listed paths instead of allowing
+listed ones (so the rest of the machine, e.g. a course checkout around the instructor notebook,
+stays readable), there is no PID namespace (the kernel can read other processes' command lines),
+no seccomp filter, and without root only step 4 and the scrubbed environment apply.
 """
 
 import ctypes
@@ -101,29 +109,9 @@ def _seed(seed, dst, chown_to):
         os.chown(dst, *chown_to)
 
 
-def main(config_path):
-    with open(config_path) as f:
-        cfg = json.load(f)
+def _become_kernel(cfg, workdir):
+    """Steps 4 and 5: limits, the kernel's own uid, a scrubbed environment, ``execve``."""
     uid, gid = cfg.get("uid"), cfg.get("gid")
-    chown_to = (uid, gid) if uid is not None else None
-    flags = {"mount": CLONE_NEWNS, "net": CLONE_NEWNET, "ipc": CLONE_NEWIPC}
-    unshare = sum(flags[n] for n in cfg.get("unshare", []))
-    if unshare:
-        _check(_libc.unshare(unshare), "unshare")
-    if cfg.get("unshare") and "mount" in cfg["unshare"]:
-        _mount(None, "/", None, MS_REC | MS_PRIVATE)       # nothing we mount propagates to the host
-    conn = cfg.get("connection_file")
-    if conn:                                                # a copy the kernel's user may read
-        shutil.copyfile(conn["src"], conn["dst"])
-        os.chmod(conn["dst"], 0o400)
-        if chown_to is not None:
-            os.chown(conn["dst"], *chown_to)
-    for i, spec in enumerate(cfg.get("masks", [])):
-        _mask(spec, i, chown_to)
-    for path in cfg.get("hide_files", []):
-        if os.path.isfile(path):
-            _mount("/dev/null", path, None, MS_BIND)
-    workdir = cfg["workdir"]                                # (without masks the grader made it)
     for name, (soft, hard) in cfg.get("rlimits", {}).items():
         resource.setrlimit(RLIMITS[name], (soft, hard))
     if uid is not None:
@@ -135,10 +123,66 @@ def main(config_path):
     os.umask(0o077)
     os.chdir(workdir)
     env = dict(cfg.get("env", {}))
-    if "JPY_PARENT_PID" in os.environ:                     # lets ipykernel exit if the grader dies
+    if cfg.get("parent_pid") and "JPY_PARENT_PID" in os.environ:   # lets ipykernel exit if the grader dies
         env["JPY_PARENT_PID"] = os.environ["JPY_PARENT_PID"]
     argv = cfg["argv"]
     os.execve(argv[0], argv, env)
+
+
+def _copy_connection(conn, chown_to):
+    if conn:                                                # a copy the kernel's user may read
+        shutil.copyfile(conn["src"], conn["dst"])
+        os.chmod(conn["dst"], 0o400)
+        if chown_to is not None:
+            os.chown(conn["dst"], *chown_to)
+
+
+def main(config_path):
+    with open(config_path) as f:
+        cfg = json.load(f)
+    for path in cfg.get("cgroup_procs", []):              # before anything else: all that follows is inside
+        with open(path, "w") as f:
+            f.write(str(os.getpid()))
+    if cfg.get("bwrap"):                                   # options through a file descriptor: the
+        argv = cfg["bwrap"]                                # sandbox's pid 1 shows no host path
+        cut = argv.index("--")
+        fd = os.memfd_create("bwrap-args", 0)
+        os.write(fd, b"".join(os.fsencode(a) + b"\0" for a in argv[1:cut]))
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.set_inheritable(fd, True)
+        os.execv(argv[0], [argv[0], "--args", str(fd)] + argv[cut:])
+    uid, gid = cfg.get("uid"), cfg.get("gid")
+    chown_to = (uid, gid) if uid is not None else None
+    flags = {"mount": CLONE_NEWNS, "net": CLONE_NEWNET, "ipc": CLONE_NEWIPC}
+    unshare = sum(flags[n] for n in cfg.get("unshare", []))
+    if unshare:
+        _check(_libc.unshare(unshare), "unshare")
+    if cfg.get("unshare") and "mount" in cfg["unshare"]:
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)       # nothing we mount propagates to the host
+    _copy_connection(cfg.get("connection_file"), chown_to)
+    for i, spec in enumerate(cfg.get("masks", [])):
+        _mask(spec, i, chown_to)
+    for path in cfg.get("hide_files", []):
+        if os.path.isfile(path):
+            _mount("/dev/null", path, None, MS_BIND)
+    _become_kernel(cfg, cfg["workdir"])                     # (without masks the grader made the workdir)
+
+
+def inside(config_path):
+    """The second half under bubblewrap: root in the sandbox, with only the capabilities it needs."""
+    with open(config_path) as f:
+        cfg = json.load(f)["inside"]
+    try:
+        os.setsid()
+    except OSError:
+        pass
+    uid, gid = cfg.get("uid"), cfg.get("gid")
+    chown_to = (uid, gid) if uid is not None else None
+    _copy_connection(cfg.get("connection_file"), chown_to)
+    workdir = cfg["workdir"]
+    os.makedirs(workdir, mode=0o700)
+    _seed(cfg.get("seed"), workdir, chown_to)
+    _become_kernel(cfg, workdir)
 
 
 def kill_uid(uid):
@@ -175,7 +219,7 @@ if __name__ == "__main__":
         kill_uid(int(sys.argv[2]))
         sys.exit(0)
     try:
-        main(sys.argv[1])
+        inside(sys.argv[2]) if sys.argv[1] == "--inside" else main(sys.argv[1])
     except BaseException as exc:                           # the grader reads this from the log
         print(f"coursekit launcher: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         os._exit(70)
