@@ -1,6 +1,8 @@
-# make book   build the website (creates .venv and vendors the offline JavaScript first)
+# make book   build the website, the public student edition: _build/html (creates .venv, vendors MathJax)
+# make book EDITION=instructor   the instructor edition, for private hosting: _build/instructor/_build/html
+# make pdf    the whole book (student edition) as one PDF, printed by Chromium: _build/pdf/course.pdf
 # make test   run the whole test suite (package, grader, notebooks, browser)
-# make student   write student notebooks into _student/
+# make student   write the student notebooks into student/ (committed: Binder, Colab and the site use them)
 # make grade  grade a folder of submissions (see book/for-instructors.md)
 # make bench  print the benchmark table
 # make clean  remove everything generated
@@ -12,7 +14,7 @@ STAMP := $(VENV)/.installed
 VENDOR := book/_static/vendor/.stamp
 JOBS ?= 2
 
-.PHONY: book test student grade bench clean env
+.PHONY: book pdf test student grade bench clean env
 
 env: $(STAMP)
 
@@ -25,24 +27,46 @@ $(VENDOR): book/vendor/package.json book/vendor/package-lock.json
 	bash book/vendor/fetch.sh
 
 # Jupyter Book caches executed notebooks by their code and Sphinx rebuilds only changed pages; a change
-# to coursekit must invalidate both.
+# to coursekit must invalidate both (for each edition).
 CACHE_STAMP := _build/.coursekit-sources
 $(CACHE_STAMP): $(shell find src -name '*.py' -o -name '*.csv')
-	rm -rf _build/.jupyter_cache _build/.doctrees
+	rm -rf _build/.jupyter_cache _build/.doctrees _build/instructor/_build/.jupyter_cache _build/instructor/_build/.doctrees
 	@mkdir -p _build && touch $@
 
-# Progress bars are for people running notebooks, not for the printed page: TQDM_DISABLE=1.
+# The public site is the student edition, built from the committed student notebooks (student/, listed
+# in _toc.yml). The instructor edition is built from notebooks/ with a table of contents derived from
+# _toc.yml, into its own folder, with COURSEKIT_STRICT=1 so a wrong solution fails the build.
+# While building, explorers precompute their figures and progress bars are off (book/_ext/edition.py).
+EDITION ?= student
+INSTRUCTOR_TOC := _build/instructor/_toc.yml
 book: $(STAMP) $(VENDOR) $(CACHE_STAMP)
-	COURSEKIT_STRICT=1 TQDM_DISABLE=1 $(BIN)/jupyter-book build . -W -n --keep-going
-	@echo "The site is at $(CURDIR)/_build/html/index.html"
+ifeq ($(EDITION),student)
+	COURSEKIT_EDITION=student $(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The site (student edition) is at $(CURDIR)/_build/html/index.html"
+else ifeq ($(EDITION),instructor)
+	@mkdir -p $(dir $(INSTRUCTOR_TOC))
+	sed 's#^\(\s*- file: \)student/#\1notebooks/#' _toc.yml > $(INSTRUCTOR_TOC)
+	COURSEKIT_EDITION=instructor COURSEKIT_STRICT=1 $(BIN)/jupyter-book build . --toc $(INSTRUCTOR_TOC) \
+		--path-output _build/instructor -W -n --keep-going
+	@echo "The instructor edition is at $(CURDIR)/_build/instructor/_build/html/index.html (host it privately)"
+else
+	$(error EDITION must be student or instructor, not $(EDITION))
+endif
+
+# One page holding the whole student edition (Jupyter Book's singlehtml builder, sharing the site's
+# executed-notebook cache), printed to PDF by the Chromium the tests use. No LaTeX.
+pdf: $(STAMP) $(VENDOR) $(CACHE_STAMP)
+	COURSEKIT_EDITION=student $(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	$(BIN)/python book/_ext/print_pdf.py _build/singlehtml/index.html _build/pdf/course.pdf
 
 student: $(STAMP)
-	$(BIN)/coursekit student notebooks/*.ipynb --out _student
+	$(BIN)/coursekit student notebooks/*.ipynb --out student
 
 # Two pytest workers on two cores: one BLAS thread each, or small matrix products oversubscribe the CPU.
-test: book student
+# The student notebooks run as committed (a test fails when they are stale: `make student`).
+test: book
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval-lax notebooks _student tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval-lax notebooks student tests
 
 # make grade NOTEBOOK=notebooks/03-backprop.ipynb SUBMISSIONS=submissions OUT=grades [TESTS=private.py]
 NOTEBOOK ?= notebooks/00-matrix-calculus.ipynb
