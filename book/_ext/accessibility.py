@@ -1,10 +1,19 @@
-"""Alt text for every notebook figure that says what it shows, instead of its file path.
+"""Accessibility of the pages (axe-core finds no critical or serious violation; see tests/test_site.py).
+
+**Alt text** for every notebook figure that says what it shows, instead of its file path.
 
 A chapter's figure is followed by its caption: an italic paragraph, the first thing in the markdown
 cell after the figure's code cell. That caption becomes the figure's alt text. A figure without one
 gets the title set in its code (``ax.set_title(...)``, ``title=...``, ``suptitle``), and failing that
 the name of its section, and the build says which figures these are. Animations
 (``plotting.animation_html``, marked ``data-ck-auto-alt``) get the caption too.
+
+**Names that match what is shown.** A control whose accessible name differs from its visible text
+confuses speech input ("click Show code cell source" must find it): MyST-NB's "Show code cell source"
+toggles carry the label "Toggle hidden content", so it is dropped and their text names them (the
+theme's search button is fixed in ``templates/search-button-field.html``). The bibliography's entries get the
+``listitem`` role that its ``role="list"`` requires (docutils gives them ``doc-biblioentry``, which
+ARIA has deprecated).
 """
 
 from __future__ import annotations
@@ -142,6 +151,17 @@ def add_alt_text(app, doctree, docname):
                     f"section: {fallbacks}")
 
 
+def name_controls_by_their_text(body: str) -> str:
+    body = body.replace('<summary aria-label="Toggle hidden content">', "<summary>")
+    return body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _page_context(app, pagename, templatename, context, doctree):
+    if context.get("body"):
+        context["body"] = name_controls_by_their_text(context["body"])
+
+
 def setup(app):
     app.connect("doctree-resolved", add_alt_text)
+    app.connect("html-page-context", _page_context)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
