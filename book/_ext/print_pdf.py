@@ -4,10 +4,11 @@
 
 `make pdf` builds the single page (Jupyter Book's ``singlehtml`` builder, student edition) and runs this.
 The page is served locally (fonts and MathJax load as on the site), every lazily loaded image is loaded,
-MathJax finishes typesetting, and a table of contents is put in front; then Chromium prints it with the
-print stylesheet of ``book/_static/course.css``: code wraps instead of being cut, explorers and
-animations print as their still figure, navigation and controls are left out. The PDF carries an
-outline (bookmarks) of the chapters and numbered pages.
+and MathJax finishes typesetting; then Chromium prints it with the theme's print layout (which opens
+with a table of contents of every page, by part) and the print stylesheet of ``book/_static/course.css``:
+code wraps instead of being cut, explorers and animations print as their still figure, navigation and
+controls are left out. The PDF has numbered pages and an outline (bookmarks) of the headings; the
+bibliography is its last chapter.
 """
 
 from __future__ import annotations
@@ -15,41 +16,13 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import re
 import shutil
 import sys
 import threading
 from pathlib import Path
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-
-# A contents list made from the book's own navigation (chapter titles and their anchors on the page).
-TOC_JS = """() => {
-  const main = document.querySelector('main#main-content article, article.bd-article, main');
-  const links = Array.from(document.querySelectorAll('nav.bd-docs-nav a.reference.internal, .bd-sidebar-primary nav a.reference'));
-  const seen = new Set(), items = [];
-  for (const a of links) {
-    const href = a.getAttribute('href') || '';
-    const text = a.textContent.trim();
-    if (!href.includes('#') || seen.has(href) || !text) continue;
-    seen.add(href);
-    const caption = a.closest('ul') && a.closest('ul').previousElementSibling;
-    items.push({href: href.slice(href.indexOf('#')), text,
-                part: caption && caption.matches('p.caption, p[role=heading]') ? caption.textContent.trim() : ''});
-  }
-  if (!main || !items.length) return 0;
-  const nav = document.createElement('nav');
-  nav.className = 'ck-print-toc';
-  nav.setAttribute('aria-label', 'Contents');
-  let html = '<h1>Contents</h1>', part = null;
-  for (const it of items) {
-    if (it.part !== part) { if (part !== null) html += '</ol>'; html += (it.part ? '<h2>' + it.part + '</h2>' : '') + '<ol>'; part = it.part; }
-    html += '<li><a href="' + it.href + '">' + it.text.replace(/</g, '&lt;') + '</a></li>';
-  }
-  nav.innerHTML = html + '</ol>';
-  nav.style.breakAfter = 'page';
-  main.insertBefore(nav, main.firstChild);
-  return items.length;
-}"""
 
 FOOTER = ('<div style="font-size:8px; width:100%; text-align:center; color:#555;">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
@@ -60,8 +33,22 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def whole_book_page(index: Path) -> Path:
+    """The page holding the whole book. Jupyter Book writes the root document (book/intro.html) and an
+    index.html that redirects to it, but the singlehtml builder links its assets as if that page were
+    at the top: put a copy there."""
+    text = index.read_text(encoding="utf-8")
+    target = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', text)
+    if not target:
+        return index
+    page = index.parent / "whole-book.html"
+    shutil.copyfile(index.parent / target.group(1), page)
+    return page
+
+
 def print_pdf(index: Path, out: Path, chromium: str) -> dict:
     from playwright.sync_api import sync_playwright
+    index = whole_book_page(index)
     handler = functools.partial(_Quiet, directory=str(index.parent))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -76,7 +63,8 @@ def print_pdf(index: Path, out: Path, chromium: str) -> dict:
             page.wait_for_function("Array.from(document.images).every(i => i.complete)")
             if page.evaluate("!!(window.MathJax && MathJax.startup)"):
                 page.evaluate("() => MathJax.startup.promise")
-            chapters = page.evaluate(TOC_JS)
+            # the theme's print-only table of contents (#jb-print-toc), with the parts of _toc.yml
+            chapters = page.evaluate("document.querySelectorAll('#jb-print-toc a.reference').length")
             page.emulate_media(media="print")
             out.parent.mkdir(parents=True, exist_ok=True)
             page.pdf(path=str(out), format="A4", print_background=True, outline=True, tagged=True,
@@ -105,7 +93,10 @@ def main(argv=None) -> int:
         return 2
     info = print_pdf(args.index, args.out, chromium)
     print(f"wrote {args.out}: {info['pages']} pages, {info['bytes'] / 1e6:.1f} MB, "
-          f"contents of {info['chapters']} entries")
+          f"{info['chapters']} pages in its table of contents")
+    if not info["chapters"]:
+        print("print_pdf: the PDF has no table of contents (#jb-print-toc is missing)", file=sys.stderr)
+        return 1
     return 0
 
 
