@@ -54,7 +54,8 @@ def table(after: dict, before: dict | None = None) -> str:
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for path, r in after.items():
         if before:
-            b = before.get(path, {})
+            b = before.get(path) or before.get(path.replace("student/", "notebooks/"), {})   # (before the
+            # student edition, chapters were built from notebooks/)
             bb = f"{b['bytes'] / 1e6:.2f} MB" if b else "—"
             bt = f"{b['first_text_s']:.1f} s" if b else "—"
             lines.append(f"| {path} | {bb} | {r['bytes'] / 1e6:.2f} MB | {bt} | {r['first_text_s']:.1f} s |")
@@ -70,7 +71,13 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="write the measurements here")
     parser.add_argument("--before", type=Path, help="measurements of an earlier build, to compare")
     parser.add_argument("-k", dest="pattern", help="only pages whose path contains this")
+    parser.add_argument("--measured", type=Path, help="print the table of these measurements (a --json file) "
+                        "instead of measuring")
     args = parser.parse_args(argv)
+    before = json.loads(args.before.read_text()) if args.before else None
+    if args.measured:
+        print(table(json.loads(args.measured.read_text()), before))
+        return 0
     if CHROMIUM is None:
         print("chromium is not installed (apt-get install chromium)", file=sys.stderr)
         return 2
@@ -80,7 +87,6 @@ def main(argv=None) -> int:
     results = measure(args.site, args.pattern)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
-    before = json.loads(args.before.read_text()) if args.before else None
     print(table(results, before))
     return 0
 

@@ -7,10 +7,13 @@
   search-as-you-type this site does not use; overridden in ``templates/layout.html``).
 * No render-blocking script: every script file is deferred; ``documentation_options.js``, which inline
   scripts need at once, is inlined. sphinx-thebe (live code cells, not used here) is dropped.
-* MathJax only on pages with math (Sphinx counts the root page's whole toctree as its math).
+* MathJax only on pages with math (Sphinx counts the root page's whole toctree as its math), and
+  sphinx-design's stylesheet only on pages with its cards or tabs.
 * ``data:`` URIs in notebook outputs — explorer figures, animation frames, audio — become files that
   the page loads when needed; notebook figures load lazily, with their size given, and PNGs are
   re-encoded with a palette when that is smaller and looks the same.
+* The theme's stylesheet, which blocks the first paint, loses Font Awesome's 1,900 icon rules (20 kB
+  gzipped) that nothing uses any more.
 * Widget outputs are dropped: the explorers render as static HTML at build time
   (``coursekit.widgets``), so what is left are progress bars, finished and hidden, which would only
   leave blank gaps. The ipywidgets manager is then never needed.
@@ -97,14 +100,18 @@ def _page_context(app, pagename, templatename, context, doctree):
             continue
         if not has_math and ("mathjax" in name.lower() or text.startswith("window.MathJax")):
             continue
+        if "design-tabs.js" in name and "sd-tab" not in body:
+            continue
         if name and "async" not in attrs and "defer" not in attrs:
             js = type(js)(name, priority=js.priority, **{**attrs, "defer": "defer"})
         keep.append(js)
     scripts[:] = keep
     _inline_documentation_options(app, context, scripts)
     css = context.get("css_files")
-    if css is not None:
-        css[:] = [c for c in css if "sphinx-thebe" not in str(getattr(c, "filename", ""))]
+    if css is not None:               # stylesheets block the first paint: only those the page uses
+        uses_design = 'class="sd-' in body or ' sd-' in body
+        css[:] = [c for c in css if "sphinx-thebe" not in str(getattr(c, "filename", ""))
+                  and (uses_design or "sphinx-design" not in str(getattr(c, "filename", "")))]
     if body:
         context["body"] = _lighten_body(app, body, context["pathto"])
 
@@ -190,8 +197,28 @@ def _compress_images(app, exception):
         logger.info(f"notebook figures: {before / 1e6:.2f} MB → {after / 1e6:.2f} MB")
 
 
+_FA_ICON_RULES = re.compile(r'(?:\.fa-[a-z0-9-]+:(?:before|after),?)+\{content:"[^"]*"\}')
+
+
+def strip_icon_font_rules(css: str) -> str:
+    """The theme's CSS without Font Awesome's ``.fa-…:before{content:"\\f…"}`` rules (idempotent)."""
+    return _FA_ICON_RULES.sub("", css)
+
+
+def _slim_theme_css(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    path = Path(app.outdir) / "_static" / "styles" / "pydata-sphinx-theme.css"
+    if path.exists():
+        css = path.read_text(encoding="utf-8")
+        slim = strip_icon_font_rules(css)
+        if slim != css:
+            path.write_text(slim, encoding="utf-8")
+
+
 def setup(app):
     app.connect("config-inited", _configure, priority=900)
+    app.connect("build-finished", _slim_theme_css)
     app.connect("doctree-resolved", _drop_widget_outputs)
     app.connect("html-page-context", _page_context, priority=900)
     app.connect("build-finished", _compress_images)
