@@ -39,15 +39,21 @@ $(CACHE_STAMP): $(shell find src -name '*.py' -o -name '*.csv')
 # While building, explorers precompute their figures and progress bars are off (book/_ext/edition.py).
 EDITION ?= student
 INSTRUCTOR_TOC := _build/instructor/_toc.yml
+# Sphinx rewrites only the pages whose source changed (and skips copying static files when none did):
+# after a change to the site's CSS, templates, extensions or configuration since the last build (a stamp
+# per output), rewrite every page (--all; executed notebooks still come from the cache).
+site_changed = $(if $(wildcard $(1)),$(if $(shell find book/_ext book/_static _config.yml _toc.yml -newer $(1) -not -path '*/vendor/*' 2>/dev/null | head -1),--all),--all)
 book: $(STAMP) $(VENDOR) $(CACHE_STAMP)
 ifeq ($(EDITION),student)
-	COURSEKIT_EDITION=student $(BIN)/jupyter-book build . -W -n --keep-going
+	COURSEKIT_EDITION=student $(BIN)/jupyter-book build . -W -n --keep-going $(call site_changed,_build/.site-student)
+	@touch _build/.site-student
 	@echo "The site (student edition) is at $(CURDIR)/_build/html/index.html"
 else ifeq ($(EDITION),instructor)
 	@mkdir -p $(dir $(INSTRUCTOR_TOC))
 	sed 's#^\(\s*- file: \)student/#\1notebooks/#' _toc.yml > $(INSTRUCTOR_TOC)
 	COURSEKIT_EDITION=instructor COURSEKIT_STRICT=1 $(BIN)/jupyter-book build . --toc $(INSTRUCTOR_TOC) \
-		--path-output _build/instructor -W -n --keep-going
+		--path-output _build/instructor -W -n --keep-going $(call site_changed,_build/.site-instructor)
+	@touch _build/.site-instructor
 	@echo "The instructor edition is at $(CURDIR)/_build/instructor/_build/html/index.html (host it privately)"
 else
 	$(error EDITION must be student or instructor, not $(EDITION))
@@ -56,7 +62,9 @@ endif
 # One page holding the whole student edition (Jupyter Book's singlehtml builder, sharing the site's
 # executed-notebook cache), printed to PDF by the Chromium the tests use. No LaTeX.
 pdf: $(STAMP) $(VENDOR) $(CACHE_STAMP)
-	COURSEKIT_EDITION=student $(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	COURSEKIT_EDITION=student $(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going \
+		$(call site_changed,_build/.site-singlehtml)
+	@touch _build/.site-singlehtml
 	$(BIN)/python book/_ext/print_pdf.py _build/singlehtml/index.html _build/pdf/course.pdf
 
 student: $(STAMP)

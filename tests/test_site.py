@@ -97,14 +97,14 @@ def _open(browser, url: str, viewport=DESKTOP, color_scheme="light", count_bytes
     return page, problems, requests
 
 
-def _axe(page, rules=None) -> list[dict]:
+def _axe(page, rules=None, within="document") -> list[dict]:
     if not AXE.exists():
         pytest.fail(f"axe-core is not vendored at {AXE}: run `bash book/vendor/fetch.sh` (make book does)")
     page.add_script_tag(path=str(AXE))
     options = {"resultTypes": ["violations"]}
     if rules:
         options["runOnly"] = {"type": "rule", "values": rules}
-    result = page.evaluate("opts => axe.run(document, opts)", options)
+    result = page.evaluate(f"opts => axe.run({within}, opts)", options)
     return [v for v in result["violations"] if v["impact"] in ("critical", "serious")]
 
 
@@ -143,12 +143,14 @@ CLIPPED_JS = """(selector) => {
   return out;
 }"""
 
-# A display equation whose content is wider than its box must scroll (and the box must not be cut).
+# A display equation whose content is wider than its box must scroll, and show that it does: a shadow
+# on the side that has more (overlay scrollbars stay hidden until touched, so a scrollbar alone is not
+# enough; the theme's own equations scrolled invisibly and looked cut off). The box must not be cut.
 MATH_JS = """() => Array.from(document.querySelectorAll('div.math mjx-container, div.math')).filter(el => {
-    const r = el.getBoundingClientRect(); if (!r.width) return false;
-    const ox = getComputedStyle(el).overflowX;
-    return el.scrollWidth > el.clientWidth + 1 && !(ox === 'auto' || ox === 'scroll')
-      && !el.querySelector('mjx-container') ; }).map(el => (el.textContent || '').slice(0, 60))"""
+    const r = el.getBoundingClientRect(); if (!r.width || el.querySelector('mjx-container')) return false;
+    if (el.scrollWidth <= el.clientWidth + 1) return false;
+    const cs = getComputedStyle(el), scrolls = cs.overflowX === 'auto' || cs.overflowX === 'scroll';
+    return !scrolls || !/gradient/.test(cs.backgroundImage); }).map(el => (el.textContent || '').slice(0, 60))"""
 
 
 
@@ -183,13 +185,16 @@ class Visits:
         return self._phone[path]
 
     def dark(self, path: str) -> dict:
+        """Colour contrast in dark mode (the theme follows the reader's system setting)."""
         if path not in self._dark:
-            page, _, _ = _open(self.browser, urljoin(self.base, path), color_scheme="dark")
+            context = self.browser.new_context(viewport=DESKTOP, color_scheme="dark")
+            page = context.new_page()
             try:
+                page.goto(urljoin(self.base, path), wait_until="load")
                 self._dark[path] = {"theme": page.evaluate("document.documentElement.dataset.theme"),
                                     "axe": _axe(page, rules=["color-contrast"])}
             finally:
-                page.context.close()
+                context.close()
         return self._dark[path]
 
     def _visit_desktop(self, path: str) -> dict:
@@ -206,6 +211,7 @@ class Visits:
                 "math": page.evaluate(MATH_JS) + page.evaluate(CLIPPED_JS, "div.math, div.math mjx-container"),
                 "axe": _axe(page),
             }
+
             found["explorers"] = _move_every_control(page, path) if path in CHAPTERS else []
             # every image, lazily loaded ones too (scrolled to, as a reader would)
             page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
