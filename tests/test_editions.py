@@ -127,10 +127,19 @@ def test_instructor_edition_collapses_solutions_and_model_answers(path):
         if new["cell_type"] == "code" and "### BEGIN SOLUTION" in source:
             assert {"hide-input", "remove-input"} & set(new["metadata"].get("tags", [])), source[:80]
         if new["cell_type"] == "markdown" and "BEGIN SOLUTION" in "".join(old["source"]):
-            assert "BEGIN SOLUTION" not in source and ":::{admonition} Model answer" in source
             answer = edition.SOLUTION_MD.search("".join(old["source"])).group(1).strip()
-            assert answer in source, "the model answer must be kept, collapsed"
+            assert "BEGIN SOLUTION" not in source and answer in source, "the model answer must be kept"
+            assert re.match(r"(:{3,}|`{3,})\{dropdown\}", answer) or f":class: dropdown model-answer\n{answer}" in source, \
+                "the model answer must be in a collapsed box"
     assert len(nb["cells"]) == len(before["cells"])
+
+
+def test_a_model_answer_is_collapsed_once():
+    edition = _extension("edition")
+    plain = edition._collapsed("It converges because ...\n::: {note}\nx\n:::")
+    assert plain.strip().startswith("::::{admonition} Model answer\n:class: dropdown") and plain.strip().endswith("::::")
+    boxed = ":::{dropdown} A model answer\nIt converges.\n:::"
+    assert edition._collapsed(boxed).strip() == boxed
 
 
 def test_pages_write_the_repository_as_a_substitution():

@@ -81,14 +81,20 @@ def model_answers_collapsed(notebook_json: str) -> str:
     for cell in nb.get("cells", []):
         source = "".join(cell.get("source", []))
         if cell.get("cell_type") == "markdown" and SOLUTION_MD.search(source):
-            source = SOLUTION_MD.sub(lambda m: "\n\n:::{admonition} Model answer\n:class: dropdown model-answer\n"
-                                     + m.group(1).strip() + "\n:::\n\n", source)
-            cell["source"] = source
+            cell["source"] = SOLUTION_MD.sub(lambda m: _collapsed(m.group(1).strip()), source)
         elif cell.get("cell_type") == "code" and "### BEGIN SOLUTION" in source:
             tags = cell.setdefault("metadata", {}).setdefault("tags", [])
             if "hide-input" not in tags and "remove-input" not in tags:
                 tags.append("hide-input")
     return json.dumps(nb, ensure_ascii=False)
+
+
+def _collapsed(answer: str) -> str:
+    """A model answer in a collapsed box, unless the notebook already collapses it (a dropdown)."""
+    if re.match(r"^(:{3,}|`{3,})\{(dropdown|admonition)\}", answer):
+        return "\n\n" + answer + "\n\n"
+    fence = ":" * max([3] + [len(run) + 1 for run in re.findall(r"^(:{3,})", answer, re.M)])
+    return f"\n\n{fence}{{admonition}} Model answer\n:class: dropdown model-answer\n{answer}\n{fence}\n\n"
 
 
 def _source_read(app, docname, source):
