@@ -85,7 +85,8 @@ def test_without_the_build_variable_nothing_is_precomputed(monkeypatch):
     monkeypatch.delenv(widgets.STATIC_ENV, raising=False)
     calls = []
     widgets.explorer(lambda ax, a: calls.append(a), a=(0.0, 1.0, 0.1, 0.5))
-    assert len(calls) <= 1                                         # at most the strict-mode trial draw
+    # the live widget draws the initial value (and, under COURSEKIT_STRICT, once more to surface errors)
+    assert set(calls) <= {0.5} and len(calls) <= 2
 
 
 @pytest.fixture(scope="module")
