@@ -44,7 +44,10 @@ MAX_GRID = 64             # and at most, with an explicit grid
 
 
 def static_build() -> bool:
-    """True while the website is being built (``COURSEKIT_STATIC_EXPLORERS=1``)."""
+    """True while the website is being built (``COURSEKIT_STATIC_EXPLORERS=1``).
+
+    Used in: every chapter, through :func:`explorer` while the website is built.
+    """
     return os.environ.get(STATIC_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
@@ -87,7 +90,10 @@ def _default(spec):
 
 def control_values(spec, name: str = "control") -> list:
     """The values the static page offers for one control: a slider's lowest, initial and highest value;
-    every option of a dropdown; a widget's options (or its value alone)."""
+    every option of a dropdown; a widget's options (or its value alone).
+
+    Used in: every chapter, through :func:`explorer` while the website is built.
+    """
     if _is_dropdown(spec):
         return list(dict.fromkeys(spec))
     if _is_slider(spec):
@@ -128,6 +134,8 @@ def explorer_grid(controls: dict, grid: dict | None = None, max_figures: int = M
     Every combination of them gets a figure, so their product is at most ``max_figures``: beyond it the
     automatic grid fixes sliders (those with most values first, the last one on ties) at their initial
     value. An explicit ``grid`` entry is kept as given (and must lie on its control).
+
+    Used in: every chapter, through :func:`explorer` while the website is built.
     """
     grid = dict(grid or {})
     unknown = set(grid) - set(controls)
@@ -176,7 +184,10 @@ def format_value(value) -> str:
 
 
 def settings_text(values: dict) -> str:
-    """``{"eta": 0.004, "method": "Newton"}`` → ``'eta = 0.004, method = Newton'``."""
+    """``{"eta": 0.004, "method": "Newton"}`` → ``'eta = 0.004, method = Newton'``.
+
+    Used in: every chapter, through :func:`explorer` while the website is built.
+    """
     return ", ".join(f"{name} = {format_value(v)}" for name, v in values.items())
 
 
@@ -230,7 +241,10 @@ def render_all(draw: Callable, size, settings: list[dict]) -> list[tuple[bytes, 
 
 class StaticExplorer:
     """The static-site form of an explorer: its figures for every setting of its grid, and the HTML that
-    shows them. ``figures`` maps a tuple of indices into ``grid``'s value lists to (PNG bytes, alt text)."""
+    shows them. ``figures`` maps a tuple of indices into ``grid``'s value lists to (PNG bytes, alt text).
+
+    Used in: every chapter, through :func:`explorer` while the website is built.
+    """
 
 
     def __init__(self, draw: Callable, size="single", controls: dict | None = None, grid: dict | None = None):
