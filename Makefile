@@ -46,6 +46,8 @@ $(CACHE_STAMP): $(shell find src -name '*.py' -o -name '*.csv')
 # in _toc.yml). The instructor edition is built from notebooks/ with a table of contents derived from
 # _toc.yml, into its own folder, with COURSEKIT_STRICT=1 so a wrong solution fails the build.
 # While building, explorers precompute their figures and progress bars are off (book/_ext/edition.py).
+# book/_ext/preexecute.py first runs the notebooks not yet in the build's cache on $(JOBS) kernels at once
+# (the build itself executes them one after another).
 EDITION ?= student
 INSTRUCTOR_TOC := _build/instructor/_toc.yml
 # Sphinx rewrites only the pages whose source changed (and skips copying static files when none did):
@@ -54,12 +56,15 @@ INSTRUCTOR_TOC := _build/instructor/_toc.yml
 site_changed = $(if $(wildcard $(1)),$(if $(shell find book/_ext book/_static _config.yml _toc.yml -newer $(1) -not -path '*/vendor/*' 2>/dev/null | head -1),--all),--all)
 book: $(STAMP) $(VENDOR) $(CACHE_STAMP)
 ifeq ($(EDITION),student)
+	COURSEKIT_EDITION=student $(BIN)/python book/_ext/preexecute.py --jobs $(JOBS)
 	COURSEKIT_EDITION=student $(BIN)/jupyter-book build . -W -n --keep-going $(call site_changed,_build/.site-student)
 	@touch _build/.site-student
 	@echo "The site (student edition) is at $(CURDIR)/_build/html/index.html"
 else ifeq ($(EDITION),instructor)
 	@mkdir -p $(dir $(INSTRUCTOR_TOC))
 	sed 's#^\(\s*- file: \)student/#\1notebooks/#' _toc.yml > $(INSTRUCTOR_TOC)
+	COURSEKIT_EDITION=instructor COURSEKIT_STRICT=1 $(BIN)/python book/_ext/preexecute.py --jobs $(JOBS) \
+		--toc $(INSTRUCTOR_TOC) --cache _build/instructor/_build/.jupyter_cache
 	COURSEKIT_EDITION=instructor COURSEKIT_STRICT=1 $(BIN)/jupyter-book build . --toc $(INSTRUCTOR_TOC) \
 		--path-output _build/instructor -W -n --keep-going $(call site_changed,_build/.site-instructor)
 	@touch _build/.site-instructor
