@@ -320,3 +320,17 @@ def test_rft_forces_match_brute_force_quadrature_of_the_drawn_links(rng):
         torque += np.sum((arm[:, 0] * f[:, 1] - arm[:, 1] * f[:, 0]) * ds)
     Q = -(stokes._resistance_matrix(sw, [q[2]], [q[3:]])[0] @ qd)[:3]
     np.testing.assert_allclose([*F, torque], Q, rtol=2e-6, atol=1e-8)   # trapezoid error O(du²) ≈ 1e-7
+
+
+def test_isotropic_drag_can_turn_but_never_translate(rng):
+    # the theorem of the chapter: ξ⊥ = ξ∥ makes ∫u ds = 0, so the centroid is fixed for any stroke; a net
+    # rotation is still allowed (the torque balance is not a conservation law of the angle)
+    sw = stokes.link_swimmer([0.7, 1.0, 1.3], xi_par=2.0, xi_perp=2.0)
+    B = 4
+    stroke = stokes.fourier_stroke(rng.uniform(-0.3, 0.3, (B, 2)), rng.normal(0, 0.5, (B, 3, 2)),
+                                   rng.normal(0, 0.5, (B, 3, 2)))
+    res = stokes.swim(sw, stroke, 1.0, 400)
+    ends = stokes.link_points(sw, res.x.ravel(), res.y.ravel(), res.theta.ravel(), res.alpha.reshape(-1, 2))
+    centroid = (((ends[:, 1:] + ends[:, :-1]) / 2 * sw.lengths[:, None]).sum(axis=1) / sw.lengths.sum()).reshape(B, -1, 2)
+    np.testing.assert_allclose(centroid - centroid[:, :1], 0, atol=1e-7)      # RK4 error; links move O(1)
+    assert np.abs(res.theta[:, -1]).max() > 1e-3                  # ... and yet it turns
