@@ -334,3 +334,19 @@ def test_isotropic_drag_can_turn_but_never_translate(rng):
     centroid = (((ends[:, 1:] + ends[:, :-1]) / 2 * sw.lengths[:, None]).sum(axis=1) / sw.lengths.sum()).reshape(B, -1, 2)
     np.testing.assert_allclose(centroid - centroid[:, :1], 0, atol=1e-7)      # RK4 error; links move O(1)
     assert np.abs(res.theta[:, -1]).max() > 1e-3                  # ... and yet it turns
+
+
+def test_sensing_precision_is_poisson_counting(rng):
+    # a perfect absorber counts Poisson(4πDacT) molecules in T; its estimate ĉ = count/(4πDaT) has relative
+    # spread 1/√(4πDacT) = sensing_precision/√(4π): Berg & Purcell's law with its factor for this counter
+    D, a, c, T = 1e-9, 1e-6, 1e-6 * 1e3 * constants.N_A, 1.0          # 1 µM, E. coli's size, a one-second run
+    counts = rng.poisson(4 * np.pi * D * a * c * T, size=200_000)
+    estimate = counts / (4 * np.pi * D * a * T)
+    spread = estimate.std() / c
+    se = spread / np.sqrt(2 * counts.size)                               # s.e. of a standard deviation
+    assert abs(spread - stokes.sensing_precision(D, a, c, T) / np.sqrt(4 * np.pi)) < 4 * se
+    assert stokes.sensing_precision(D, a, c, T) == pytest.approx(1.29e-3, rel=0.01)   # E. coli at 1 µM, 1 s
+    np.testing.assert_allclose(stokes.sensing_precision(D, a, c, [1.0, 4.0, 100.0]),
+                               stokes.sensing_precision(D, a, c, 1.0) / np.array([1, 2, 10]))
+    with pytest.raises(ValueError, match="T must be > 0"):
+        stokes.sensing_precision(D, a, c, 0.0)

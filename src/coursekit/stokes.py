@@ -41,7 +41,7 @@ __all__ = [
     "DragCoefficients", "gray_hancock", "helix_propulsion", "HelixSwim", "helix_swimmer",
     "turn_cosines", "mean_turn_angle", "turn", "RunTumble", "run_and_tumble",
     "effective_diffusion", "persistent_msd", "chemotactic_drift",
-    "receptor_capture", "half_max_receptors", "receptor_coverage",
+    "receptor_capture", "half_max_receptors", "receptor_coverage", "sensing_precision",
 ]
 
 # Berg & Brown (1972), wild-type E. coli in an isotropic solution: mean speed (µm/s), mean run and
@@ -119,7 +119,10 @@ def peclet_number(L, v, D):
     """Pe = v L / D: transport by motion over transport by diffusion across a length L.
 
     Purcell (1977) calls it S, the stirring number: a bacterium (L ≈ 1 µm, v ≈ 30 µm/s) in a nutrient
-    with D ≈ 10⁻⁹ m²/s has S ≈ 0.03 — swimming or stirring cannot beat diffusion at that scale.
+    with D ≈ 10⁻⁹ m²/s has S ≈ 0.03 — swimming or stirring cannot beat diffusion at that scale. It is
+    the (mass-transfer) Péclet number; the Sherwood number that Purcell's footnote names is another
+    quantity, the dimensionless mass-transfer rate Sh = kL/D, which depends on Pe (Sh → 2 for a sphere,
+    with L its diameter, as Pe → 0).
     L (m), v (m/s), D (m²/s); arrays broadcast.
 
     Used in: week 11, notebooks/11-low-reynolds.ipynb.
@@ -804,3 +807,20 @@ def receptor_coverage(N, s, a):
     N = _nonnegative_array(N, "N")
     s, a = _positive_array(s, "s"), _positive_array(a, "a")
     return scalar_or_array(N * s**2 / (4 * a**2))
+
+
+def sensing_precision(D, a, c, T):
+    """Berg & Purcell's limit on measuring a concentration: δc/c ≈ 1/√(D a c T).
+
+    A cell of radius a holds about N ≈ c a³ molecules at a time, counted with Poisson noise 1/√N; the
+    molecules inside are replaced by diffusion every a²/D, so in a time T the cell makes T D/a²
+    independent counts, and δc/c ≈ 1/√(c a³ · T D/a²) = 1/√(D a c T) — up to a factor of order one that
+    depends on how the cell counts (a perfect absorber that counts every arrival, 4πDacT of them, does
+    better by √(4π)). Berg & Purcell (1977), abstract: "approximately (TcaD)^(-1/2)".
+    D (m²/s), a (m), c (molecules per m³), T (s); arrays broadcast.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
+    D, a = _positive_array(D, "D"), _positive_array(a, "a")
+    c, T = _positive_array(c, "c"), _positive_array(T, "T")
+    return scalar_or_array(1 / np.sqrt(D * a * c * T))
