@@ -75,7 +75,7 @@ def swimmer_velocity(swimmer, theta, alpha, alpha_dot, nodes=None):
 
 def swimmer_velocity_analytic(swimmer, theta, alpha, alpha_dot):
     """Another valid form: the link velocities written out from the angles (no finite differences), a
-    20-point midpoint rule per link, and a list returned."""
+    30-point midpoint rule per link, and a list returned."""
     L, N, ref = swimmer.lengths, swimmer.lengths.size, swimmer.ref
     phi = np.empty(N)
     phi[ref] = theta
@@ -98,7 +98,7 @@ def swimmer_velocity_analytic(swimmer, theta, alpha, alpha_dot):
     start = np.zeros((N + 1, 2))
     start[1:] = np.cumsum(L[:, None] * t, axis=0)
     start -= start[ref] + L[ref] / 2 * t[ref]                      # the pose point at the origin
-    m = 20
+    m = 30
     s = (np.arange(m) + 0.5) / m
 
     def force(Ux, Uy, theta_dot, ad):
