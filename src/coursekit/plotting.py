@@ -136,7 +136,8 @@ def beside_paper(rows, title: str = "Reproduced") -> PaperTable:
 
     Make it the last expression of a cell.
 
-    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/11-low-reynolds.ipynb.
+    Used in: weeks 0 to 10, notebooks/00-matrix-calculus.ipynb to notebooks/10-anomalous-diffusion.ipynb (week 11
+    needs a fourth column, the course's own target and tolerance, and sets its table in MyST with glued numbers).
     """
     return PaperTable(rows, title)
 
