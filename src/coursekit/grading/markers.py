@@ -34,7 +34,7 @@ MARKDOWN_PLACEHOLDER = "*Write your answer here.*"
 _ANY_MARKER = re.compile(r"(BEGIN|END)\s+SOLUTION", re.IGNORECASE)
 
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
-KEEP_CELL_METADATA = ("tags",)
+KEEP_CELL_METADATA = ("tags", "mystnb")     # tags and MyST-NB display options (a figure's alt text)
 INSTALL_CELL_ID = "coursekit-install"
 
 
