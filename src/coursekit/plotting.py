@@ -99,45 +99,52 @@ def log_error(ax, errors: dict, xlabel: str = "iteration k", ylabel: str = "erro
 
 
 class PaperTable:
-    """Rows of (quantity, the paper's number, ours), shown as an HTML table in notebooks and on the site,
-    as Markdown or plain text elsewhere."""
+    """Rows of (quantity, what the paper states and where, ours[, the course's target and tolerance]),
+    shown as an HTML table in notebooks and on the site, as Markdown or plain text elsewhere."""
+
+    HEADERS = ("the paper (where)", "here", "ours: target and tolerance")
 
     def __init__(self, rows, title: str):
         self.rows = [tuple(str(c) for c in row) for row in rows]
         self.title = str(title)
-        for row in self.rows:
-            if len(row) != 3:
-                raise ValueError(f"each row must be (quantity, paper, here); got {row!r}")
+        if not self.rows:
+            raise ValueError("rows is empty: give at least one (quantity, paper, here) row")
+        widths = {len(row) for row in self.rows}
+        if not widths <= {3, 4} or len(widths) != 1:
+            raise ValueError("every row must be (quantity, paper, here) or (quantity, paper, here, target); "
+                             f"got rows of {sorted(widths)} cells")
+        self.headers = (self.title, *self.HEADERS[: widths.pop() - 1])
 
     def _repr_html_(self) -> str:
         from html import escape
-        # Each column carries a class (col-quantity, col-the-paper, col-here) that the site's CSS styles
-        # in both light and dark mode, so nothing depends on a column's position.
-        names = ("quantity", "the paper", "here")
+        # Each column carries a class (col-quantity, col-the-paper, col-here, col-target) that the site's
+        # CSS styles in both light and dark mode, so nothing depends on a column's position.
+        names = ("quantity", "the paper", "here", "target")[: len(self.headers)]
         cls = [f' class="col-{n.replace(" ", "-")}"' for n in names]
-        head = "".join(f'<th scope="col"{c}>{escape(h)}</th>' for c, h in zip(cls, (self.title, "the paper", "here")))
+        head = "".join(f'<th scope="col"{c}>{escape(h)}</th>' for c, h in zip(cls, self.headers))
         body = "".join("<tr>" + "".join(f"<td{c}>{escape(v)}</td>" for c, v in zip(cls, row)) + "</tr>"
                        for row in self.rows)
         return f'<table class="beside-paper"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
     def _repr_markdown_(self) -> str:
-        lines = [f"| {self.title} | the paper | here |", "|---|---|---|"]
-        lines += [f"| {q} | {p} | {h} |" for q, p, h in self.rows]
+        lines = ["| " + " | ".join(self.headers) + " |", "|" + "---|" * len(self.headers)]
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        table = [(self.title, "the paper", "here")] + self.rows
-        widths = [max(len(row[i]) for row in table) for i in range(3)]
+        table = [self.headers] + self.rows
+        widths = [max(len(row[i]) for row in table) for i in range(len(self.headers))]
         return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table)
 
 
 def beside_paper(rows, title: str = "Reproduced") -> PaperTable:
-    """A table setting each measured number beside the paper's: rows of (quantity, paper, here).
+    """A table setting each measured number beside the paper's: rows of (quantity, what the paper states
+    and where — table, figure, page or equation — or that it gives no number, ours), with an optional
+    fourth cell, the course's own target and tolerance (labelled as ours).
 
     Make it the last expression of a cell.
 
-    Used in: weeks 0 to 10, notebooks/00-matrix-calculus.ipynb to notebooks/10-anomalous-diffusion.ipynb (week 11
-    needs a fourth column, the course's own target and tolerance, and sets its table in MyST with glued numbers).
+    Used in: weeks 0 to 10, notebooks/00-matrix-calculus.ipynb to notebooks/10-anomalous-diffusion.ipynb.
     """
     return PaperTable(rows, title)
 
