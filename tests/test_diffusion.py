@@ -211,3 +211,18 @@ def test_noisy_estimator_is_unbiased_where_the_naive_one_is_not(rng):
     assert d.estimate_D(x, dt).D == pytest.approx(D + sigma2 / dt, rel=0.02)
     clean = d.brownian(W, n, D=D, dt=dt, rng=rng)                 # without noise both agree with D
     assert abs(d._estimate_D_noisy(clean, dt) - D) < 0.02 and abs(d.estimate_D(clean, dt).D - D) < 0.01
+
+
+def test_langevins_own_derivation(rng):
+    """Langevin (1908): multiply by x, average with ⟨xX⟩ = 0 and equipartition, and
+    z = d⟨x²⟩/dt = 2⟨xv⟩ obeys (m/2) dz/dt + (γ/2) z = kT: from x = 0 and thermal v, ⟨xv⟩ = D(1 − e^{−t/τ})."""
+    D, tau, dt, n, W = 0.7, 0.5, 0.05, 200, 20000
+    x, v = d.langevin(W, n, D=D, tau=tau, dt=dt, rng=rng)
+    t = np.arange(n + 1) * dt
+    xv = x * v
+    se = xv.std(axis=0, ddof=1) / np.sqrt(W)
+    assert np.all(np.abs(xv.mean(axis=0) - D * (1 - np.exp(-t / tau)))[1:] < 5 * se[1:])
+    # and 2⟨xv⟩ is the slope of the MSD (Langevin's z), here by central differences of the exact MSD
+    tf = np.linspace(0, 10 * tau, 10001)
+    msd = d.langevin_msd(tf, D=D, tau=tau)
+    np.testing.assert_allclose(np.gradient(msd, tf)[1:-1], 2 * D * (1 - np.exp(-tf / tau))[1:-1], rtol=1e-5, atol=1e-6)
