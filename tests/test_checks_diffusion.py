@@ -4,10 +4,11 @@ and typical mistakes (see tests/checkcases.py)."""
 import math
 
 import numpy as np
-from scipy import constants
+from scipy import constants, special
 
 import checkcases
 from checkcases import Cases, Mistake
+from coursekit import anomalous, diffusion
 
 # --------------------------------------------------------------------------------------------
 # Week 9
@@ -169,6 +170,145 @@ def walk_persistent(n_walkers, n_steps, D, dt, dim, rng):
     return np.concatenate([np.zeros((n_walkers, 1, dim)), np.cumsum(steps, axis=1)], axis=1)
 
 
+
+# --------------------------------------------------------------------------------------------
+# Week 10
+# --------------------------------------------------------------------------------------------
+
+
+def fgn_autocovariance(k, H):
+    """The notebook's solution."""
+    k = np.abs(np.asarray(k, dtype=float))
+    return 0.5 * (np.abs(k + 1) ** (2 * H) - 2 * k ** (2 * H) + np.abs(k - 1) ** (2 * H))
+
+
+def fgn_from_fbm_variance(k, H):
+    """Another valid form: the covariance of increments from Var x(t) = t^{2H}, as a list."""
+    v = lambda t: abs(t) ** (2 * H)
+    return [0.5 * (v(kk + 1) + v(kk - 1)) - v(kk) for kk in k]
+
+
+def fgn_signed(k, H):
+    k = np.asarray(k, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return 0.5 * ((k + 1) ** (2 * H) - 2 * k ** (2 * H) + (k - 1) ** (2 * H))
+
+
+def eb_from_tracks(x, lag):
+    """The notebook's solution."""
+    tamsd = np.mean((x[:, lag:] - x[:, :-lag]) ** 2, axis=1)
+    return np.mean(tamsd**2) / np.mean(tamsd) ** 2 - 1
+
+
+def eb_with_coursekit(x, lag):
+    """Another valid form: the package's FFT time average and EB."""
+    return anomalous.ergodicity_breaking(diffusion.msd_time_averaged(x, max_lag=lag)[:, lag])
+
+
+def eb_sample_variance(x, lag):
+    tamsd = np.mean((x[:, lag:] - x[:, :-lag]) ** 2, axis=1)
+    return np.var(tamsd, ddof=1) / np.mean(tamsd) ** 2
+
+
+def eb_no_minus_one(x, lag):
+    return eb_from_tracks(x, lag) + 1
+
+
+def eb_single_displacement(x, lag):
+    d2 = (x[:, lag] - x[:, 0]) ** 2
+    return np.mean(d2**2) / np.mean(d2) ** 2 - 1
+
+
+def classify(t, x):
+    """The notebook's solution: the exponent of the ensemble MSD, skipping times where it is still 0."""
+    msd = np.mean((x - x[:, :1]) ** 2, axis=0)
+    keep = (t > 0) & (msd > 0)
+    alpha = np.polyfit(np.log(t[keep]), np.log(msd[keep]), 1)[0]
+    if alpha < 0.8:
+        return "sub"
+    if alpha < 1.2:
+        return "normal"
+    return "super" if alpha < 1.8 else "ballistic"
+
+
+def classify_estimate_alpha(t, x):
+    """Another valid form: coursekit's estimate_alpha over the last two decades."""
+    alpha = anomalous.estimate_alpha(x, t, rng=0, window=(t[-1] / 100, t[-1]), n_boot=2).alpha
+    return ["sub", "normal", "super", "ballistic"][int(np.searchsorted([0.8, 1.2, 1.8], alpha))]
+
+
+def classify_time_averaged(t, x):
+    tam = diffusion.msd_time_averaged(x, max_lag=len(t) // 10).mean(axis=0)
+    lags = t[1:len(t) // 10 + 1] - t[0]
+    alpha = np.polyfit(np.log(lags), np.log(tam[1:]), 1)[0]
+    return ["sub", "normal", "super", "ballistic"][int(np.searchsorted([0.8, 1.2, 1.8], alpha))]
+
+
+def classify_no_super(t, x):
+    msd = np.mean((x - x[:, :1]) ** 2, axis=0)
+    keep = (t > 0) & (msd > 0)
+    alpha = np.polyfit(np.log(t[keep]), np.log(msd[keep]), 1)[0]
+    return "sub" if alpha < 0.8 else "normal" if alpha < 1.2 else "ballistic"
+
+
+def classify_rms_exponent(t, x):
+    """The exponent of the rms displacement √⟨x²⟩ ∝ t^{α/2}, taken for α."""
+    rms = np.sqrt(np.mean((x - x[:, :1]) ** 2, axis=0))
+    keep = (t > 0) & (rms > 0)
+    alpha = np.polyfit(np.log(t[keep]), np.log(rms[keep]), 1)[0]
+    return ["sub", "normal", "super", "ballistic"][int(np.searchsorted([0.8, 1.2, 1.8], alpha))]
+
+
+def ctrw_walk(n_walkers, t, beta, tau, rng):
+    """The notebook's solution: walker by walker, waits from the Mittag-Leffler sampler."""
+    x = np.zeros((n_walkers, len(t)))
+    for i in range(n_walkers):
+        times = []
+        now = 0.0
+        while True:
+            u, v = 1 - rng.random(), 1 - rng.random()
+            now += -tau * np.log(u) * (np.sin(beta * np.pi * (1 - v)) / np.sin(beta * np.pi * v)) ** (1 / beta)
+            if now > t[-1]:
+                break
+            times.append(now)
+        jumps = np.cumsum(np.r_[0.0, rng.normal(size=len(times))])
+        x[i] = jumps[np.searchsorted(times, t, side="right")]
+    return x
+
+
+def ctrw_walk_vectorised(n_walkers, t, beta, tau, rng):
+    """Another valid form: coursekit's private renewal machinery with the private sampler."""
+    times, starts, _ = anomalous._renewals(
+        n_walkers, float(t[-1]), lambda shape, g: anomalous._mittag_leffler_waits(shape, beta, tau=tau, rng=g),
+        (t[-1] / tau) ** beta / special.gamma(1 + beta), rng, include_zero=False)
+    return anomalous._walk_from_renewals(times, starts, np.asarray(t), float(t[-1]), 1.0, 1, rng)
+
+
+def ctrw_exponential(n_walkers, t, beta, tau, rng):
+    return anomalous.ctrw(n_walkers, t, rng=rng, waits="exponential", tau0=tau)
+
+
+def ctrw_pareto(n_walkers, t, beta, tau, rng):
+    return anomalous.ctrw(n_walkers, t, beta, rng=rng, tau0=tau)
+
+
+def ctrw_last_jump_only(n_walkers, t, beta, tau, rng):
+    x = ctrw_walk_vectorised(n_walkers, t, beta, tau, rng)
+    out = np.zeros_like(x)
+    moved = np.diff(x, axis=1) != 0
+    for i in range(n_walkers):                                  # each position: only the latest jump's size
+        last = 0.0
+        for k in range(1, x.shape[1]):
+            if moved[i, k - 1]:
+                last = rng.normal()
+            out[i, k] = last
+    return out
+
+
+def ctrw_jumps_variance_2(n_walkers, t, beta, tau, rng):
+    return np.sqrt(2) * ctrw_walk_vectorised(n_walkers, t, beta, tau, rng)
+
+
 CASES = {
     "diffusion.stokes_einstein": Cases(
         reference=stokes_einstein,
@@ -227,6 +367,36 @@ CASES = {
                   Mistake({"fbm": "independent", "levy_flight": "none", "drift": "zero-mean"},
                           says="name one condition"),
                   Mistake(["independent", "stationary", "zero-mean"], says="answer with a dict")],
+    ),
+    "diffusion.fgn_autocovariance": Cases(
+        reference=fgn_autocovariance,
+        valid=[fgn_from_fbm_variance],
+        mistakes=[Mistake(lambda k, H: 2 * fgn_autocovariance(k, H), says="the ½ in front is missing"),
+                  Mistake(lambda k, H: fgn_autocovariance(k, H / 2), says="exponents are 2H"),
+                  Mistake(lambda k, H: np.abs(np.asarray(k, float)) ** (2 * H), says="MSD of fBm"),
+                  Mistake(fgn_signed, says="|k − 1|")],
+    ),
+    "diffusion.ergodicity_breaking": Cases(
+        reference=eb_from_tracks,
+        valid=[eb_with_coursekit],
+        mistakes=[Mistake(eb_sample_variance, says="not the sample variance"),
+                  Mistake(eb_no_minus_one, says="−1 is missing"),
+                  Mistake(eb_single_displacement, says="single displacements")],
+    ),
+    "diffusion.classify": Cases(
+        reference=classify,
+        valid=[classify_estimate_alpha],
+        mistakes=[Mistake(classify_time_averaged, says="CTRW was called 'normal'"),
+                  Mistake(classify_no_super, says="was called 'ballistic'"),
+                  Mistake(classify_rms_exponent, says="misclassified")],
+    ),
+    "diffusion.ctrw_walk": Cases(
+        reference=ctrw_walk,
+        valid=[ctrw_walk_vectorised],
+        mistakes=[Mistake(ctrw_exponential, says="exponential waiting"),
+                  Mistake(ctrw_pareto, says="no walker has moved before τ"),
+                  Mistake(ctrw_last_jump_only, says="add up every jump"),
+                  Mistake(ctrw_jumps_variance_2, says="wrong size")],
     ),
 }
 

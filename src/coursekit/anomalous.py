@@ -222,13 +222,20 @@ def _pareto_renewals(n_walkers, t_max, beta, tau0, rng, include_zero):
 
 def _last_event(times, starts, t, t_max):
     """Index (into the flat arrays) of each walker's last event ≤ t, for every walker and time
-    (starts − 1 where there is none). One searchsorted over keys walker·offset + time."""
+    (starts − 1 where there is none). One searchsorted over keys walker·offset + time; rounding can
+    merge an event with a query less than one ulp of walker·offset later (a Mittag-Leffler wait can be
+    1e-12), so the few events found that lie after t in exact arithmetic are stepped back over."""
     n_walkers = starts.size
     offset = 2.0 * t_max + 1.0
     walker = np.repeat(np.arange(n_walkers), np.diff(np.r_[starts, times.size]))
     keys = walker * offset + times
     queries = np.arange(n_walkers)[:, None] * offset + t[None, :]
-    return np.searchsorted(keys, queries, side="right") - 1
+    last = np.searchsorted(keys, queries, side="right") - 1
+    while True:
+        late = (last >= starts[:, None]) & (times[np.maximum(last, 0)] > t[None, :])
+        if not late.any():
+            return last
+        last[late] -= 1
 
 
 def _obs_times(t):

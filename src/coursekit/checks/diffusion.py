@@ -8,6 +8,7 @@ in the chapters.
 """
 
 import numpy as np
+from scipy import special
 
 from .. import anomalous, diffusion
 from ..grading import Problem, close, function_check, number, register, value_check
@@ -350,70 +351,194 @@ register(
 # Week 10
 # --------------------------------------------------------------------------------------------
 
-register(
+def _fgn_calls(rng):
+    k = np.arange(int(rng.integers(6, 12)))
+    return [(k, H) for H in (0.5, float(rng.uniform(0.1, 0.45)), float(rng.uniform(0.55, 0.95)), 1.0)]
+
+
+function_check(
     "diffusion.fgn_autocovariance",
-    inputs=lambda rng: {"k": np.arange(int(rng.integers(6, 12))), "H": [0.5, float(rng.uniform(0.1, 0.45)),
-                                                                          float(rng.uniform(0.55, 0.95)), 1.0]},
-    ask=lambda f, x: [f(x["k"], H) for H in x["H"]],
-    judge=lambda got, x: close(got, [anomalous._fgn_autocovariance(x["k"], H) for H in x["H"]],
-                               what="γ(k) for each H", rtol=1e-8, atol=1e-12,
-                               hint="γ(k) = ½(|k+1|^{2H} − 2|k|^{2H} + |k−1|^{2H}); "
-                                    "γ(0) = 1 and, for H = ½, γ(k ≥ 1) = 0."),
-    doc="Autocovariance of fractional Gaussian noise, for an array of lags k.",
+    reference=anomalous._fgn_autocovariance,
+    calls=_fgn_calls,
+    what="γ(k)", rtol=1e-8, atol=1e-12,
+    hint="γ(k) = ½(|k+1|^{2H} − 2|k|^{2H} + |k−1|^{2H}): note |k − 1| (at k = 0 it is 1), γ(0) = 1, and for "
+         "H = ½, γ(k ≥ 1) = 0.",
+    diagnoses=[
+        (lambda k, H: 2 * anomalous._fgn_autocovariance(k, H), "The ½ in front is missing: γ(0) must be 1."),
+        (lambda k, H: anomalous._fgn_autocovariance(k, H / 2),
+         "The exponents are 2H, not H: fGn is the increment of fBm, whose variance grows as t^{2H}."),
+        (lambda k, H: np.abs(np.asarray(k, dtype=float)) ** (2 * H),
+         "That is the MSD of fBm, ⟨x²(k)⟩ = k^{2H}; γ(k) is the covariance of two increments k steps apart, "
+         "a second difference of it."),
+    ],
+    doc="Autocovariance γ(k) of unit fractional Gaussian noise, for an array of lags k.",
 )
 
 
-def _eb_inputs(rng):
-    return {"tamsd": rng.gamma(float(rng.uniform(0.5, 3)), 1.0, size=(int(rng.integers(50, 200)),))}
+def _eb_from_tracks(x, lag):
+    """EB at one lag from tracks: each walker's time-averaged MSD, then ⟨δ⁴⟩/⟨δ²⟩² − 1 over walkers."""
+    return anomalous.ergodicity_breaking(diffusion.msd_time_averaged(x, max_lag=lag)[:, lag])
 
 
-register(
+def _eb_tracks(rng):
+    W, N = int(rng.integers(40, 80)), int(rng.integers(400, 800))
+    t = np.arange(N + 1.0)
+    ctrw = anomalous.ctrw(W, t, float(rng.uniform(0.3, 0.8)), tau0=0.5, rng=rng)
+    bm = diffusion.brownian(W, N, D=float(rng.uniform(0.2, 2.0)), dt=1.0, rng=rng)
+    return [(ctrw, int(rng.integers(2, 20))), (bm, int(rng.integers(2, 20)))]
+
+
+def _tamsd_at(x, lag):
+    return np.mean((x[:, lag:] - x[:, :-lag]) ** 2, axis=1)
+
+
+function_check(
     "diffusion.ergodicity_breaking",
-    inputs=_eb_inputs,
-    ask=lambda f, x: f(x["tamsd"]),
-    judge=lambda got, x: close(got, anomalous.ergodicity_breaking(x["tamsd"]), what="EB", rtol=1e-6, atol=1e-10,
-                               hint="EB = ⟨(δ²)²⟩/⟨δ²⟩² − 1, averages over walkers (population variance, "
-                                    "not the n − 1 version)."),
-    doc="Ergodicity-breaking parameter of time-averaged MSDs across walkers.",
+    reference=_eb_from_tracks,
+    calls=_eb_tracks,
+    what="EB", rtol=1e-6, atol=1e-10,
+    hint="For each walker, δ²(Δ) = mean over k of (x[k+Δ] − x[k])²; then EB = ⟨(δ²)²⟩/⟨δ²⟩² − 1 with plain "
+         "averages over the walkers.",
+    diagnoses=[
+        (lambda x, lag: np.var(_tamsd_at(x, lag), ddof=1) / np.mean(_tamsd_at(x, lag)) ** 2,
+         "EB uses plain averages over the walkers, ⟨(δ²)²⟩/⟨δ²⟩² − 1: that is the variance with 1/W, not the "
+         "sample variance with 1/(W − 1)."),
+        (lambda x, lag: _eb_from_tracks(x, lag) + 1,
+         "The −1 is missing: EB = ⟨(δ²)²⟩/⟨δ²⟩² − 1 is 0 when every walker has the same time average."),
+        (lambda x, lag: np.sqrt(_eb_from_tracks(x, lag)),
+         "That is the relative standard deviation of the time averages; EB is its square, variance / mean²."),
+        (lambda x, lag: anomalous.ergodicity_breaking((x[:, lag] - x[:, 0]) ** 2),
+         "That is the spread of single displacements x(Δ) − x(0) over walkers; EB is the spread of the "
+         "*time averages* along each track, δ²(Δ) = mean over k of (x[k+Δ] − x[k])²."),
+    ],
+    doc="Ergodicity-breaking parameter from tracks (walkers, T) at one lag Δ: each walker's time-averaged MSD, "
+        "then ⟨(δ²)²⟩/⟨δ²⟩² − 1.",
 )
+
 
 _CLASSES = ("sub", "normal", "super", "ballistic")
 
 
 def _classify_inputs(rng):
-    W, n = 100, 256
+    W, n = 200, 256
     t = np.arange(n + 1, dtype=float)
-    processes = {
-        "sub": anomalous.fbm(W, n, float(rng.uniform(0.2, 0.3)), rng=rng),
-        "normal": diffusion.brownian(W, n, D=float(rng.uniform(0.2, 2)), dt=1.0, rng=rng),
-        "super": anomalous.fbm(W, n, float(rng.uniform(0.7, 0.8)), rng=rng),
-        "ballistic": rng.normal(0, 1, size=(W, 1)) * t,
-    }
-    order = rng.permutation(len(_CLASSES))
-    labels = [_CLASSES[i] for i in order]
-    return {"t": t, "tracks": [processes[k] for k in labels], "labels": labels}
+    processes = [
+        ("sub", "fBm", anomalous.fbm(W, n, float(rng.uniform(0.2, 0.25)), rng=rng)),
+        ("sub", "CTRW", anomalous.ctrw(W, t, float(rng.uniform(0.3, 0.4)), tau0=0.1, rng=rng)),
+        ("normal", "Brownian", diffusion.brownian(W, n, D=float(rng.uniform(0.2, 2)), dt=1.0, rng=rng)),
+        ("super", "fBm", anomalous.fbm(W, n, float(rng.uniform(0.7, 0.75)), rng=rng)),
+        ("ballistic", "ballistic", rng.normal(0, 1, size=(W, 1)) * t),
+    ]
+    order = rng.permutation(len(processes))
+    return {"t": t, "tracks": [processes[i][2] for i in order], "labels": [processes[i][0] for i in order],
+            "kinds": [processes[i][1] for i in order]}
 
 
 def _classify_judge(got, x):
     if not isinstance(got, list) or len(got) != len(x["labels"]):
         return Problem("classify should return one label per process.", f"Got {str(got)[:80]}.")
-    got = [str(g).strip().lower() for g in got]
-    bad = [g for g in got if g not in _CLASSES]
+    said = [g.strip().lower() if isinstance(g, str) else g for g in got]
+    bad = [g for g in said if g not in _CLASSES]
     if bad:
-        return f"labels must be one of {', '.join(_CLASSES)}; got {bad[0]!r}."
-    wrong = [(g, e) for g, e in zip(got, x["labels"]) if g != e]
+        return Problem(f"Labels must be one of {', '.join(map(repr, _CLASSES))}.", f"Got {str(bad[0])[:40]!r}.")
+    wrong = [(g, e, k) for g, e, k in zip(said, x["labels"], x["kinds"]) if g != e]
     if not wrong:
         return None
-    g, e = wrong[0]
-    return Problem(f"{len(wrong)} of {len(got)} processes were misclassified.",
-                   f"e.g. a {e} process was called {g!r}; fit the slope of log MSD against log t "
-                   "(α < 1 sub, ≈ 1 normal, between 1 and 2 super, 2 ballistic).")
+    if any(k == "CTRW" and g == "normal" for g, e, k in wrong):
+        return Problem("A sub-diffusive CTRW was called 'normal'. Its time-averaged MSD is linear in the lag "
+                       "(weak ergodicity breaking, Section 4): classify from the ensemble MSD over walkers, "
+                       "⟨|x(t) − x(0)|²⟩, not from time averages along the tracks.",
+                       f"{len(wrong)} of {len(said)} processes misclassified.")
+    g, e, k = wrong[0]
+    return Problem(f"{len(wrong)} of {len(said)} processes were misclassified: e.g. a {e} process ({k}) was called "
+                   f"{g!r}.", "Fit the slope α of log ⟨x²⟩ against log t (skip times where the MSD is still 0); "
+                   "α < 0.8 sub, 0.8–1.2 normal, 1.2–1.8 super, above 1.8 ballistic.")
 
 
 register(
     "diffusion.classify",
     inputs=_classify_inputs,
-    ask=lambda f, x: [f(x["t"], tr) for tr in x["tracks"]],
+    ask=lambda f, x: [f(x["t"].copy(), tr.copy()) for tr in x["tracks"]],
     judge=_classify_judge,
-    doc="Classify tracks as 'sub', 'normal', 'super' or 'ballistic' diffusion from their MSD exponent.",
+    doc="Classify tracks as 'sub', 'normal', 'super' or 'ballistic' from their ensemble MSD exponent; the processes "
+        "include a sub-diffusive CTRW, whose time averages look normal.",
+)
+
+
+# Build it: a CTRW with Mittag-Leffler waiting times and a chosen β -------------------------------
+
+_CTRW_TOLERANCE_SE = 5
+_CTRW_SURVIVAL_AT = (0.1, 1.0, 10.0)            # times t/τ at which the fraction not yet moved is checked
+
+
+def _ctrw_inputs(rng):
+    tau = float(rng.uniform(0.5, 2.0))
+    return {"W": 500, "beta": float(rng.uniform(0.4, 0.85)), "tau": tau,
+            "t": tau * np.r_[0.0, np.geomspace(1e-2, 1e3, 26)], "seed": int(rng.integers(2**31))}
+
+
+def _ask_ctrw(fn, x):
+    return fn(x["W"], x["t"].copy(), x["beta"], x["tau"], np.random.default_rng(x["seed"]))
+
+
+def _judge_ctrw(got, x):
+    W, t, beta, tau = x["W"], x["t"], x["beta"], x["tau"]
+    where = f"(β = {beta:.3g}, τ = {tau:.3g})"
+    try:
+        pos = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return Problem("ctrw_walk should return an array of positions.", f"Got {type(got).__name__}.")
+    if pos.shape != (W, t.size):
+        if pos.shape == (t.size, W):
+            return Problem("The axes are swapped: return positions of shape (n_walkers, len(t)).")
+        return Problem("The positions have the wrong shape.", f"Expected {(W, t.size)}, got {pos.shape}.")
+    if not np.all(np.isfinite(pos)):
+        return Problem("The positions contain nan or inf.")
+    if np.any(pos[:, 0] != 0):
+        return Problem("Every walker starts at 0 at t = 0 (no jump can have happened yet).")
+    # 1. the waiting-time law: the fraction of walkers still at the start is the survival E_β(−(t/τ)^β)
+    for s in _CTRW_SURVIVAL_AT:
+        k = int(np.argmin(np.abs(t - s * tau)))
+        still = float(np.mean(pos[:, k] == 0))
+        expected = float(anomalous.mittag_leffler(-(t[k] / tau) ** beta, beta))
+        se = np.sqrt(expected * (1 - expected) / W)
+        if abs(still - expected) > _CTRW_TOLERANCE_SE * se + 1e-12:
+            if s < 1 and still > 0.99:
+                hint = "No walker has moved before τ: those are Pareto waits with a minimum τ, not Mittag-Leffler waits."
+            elif abs(still - np.exp(-t[k] / tau)) < _CTRW_TOLERANCE_SE * np.sqrt(0.25 / W):
+                hint = "That is exponential waiting (a Poisson process): the bracket raised to the power 1/β is missing."
+            else:
+                hint = ("Check the sampler τ_w = −τ ln U · [sin(βπ(1 − V))/sin(βπV)]^{1/β}, and that a walker moves at "
+                        "each renewal time ≤ t.")
+            return Problem(f"The waiting times do not have the Mittag-Leffler law: at t = {t[k] / tau:g} τ a fraction "
+                           f"{still:.3f} of the walkers has not jumped yet, but E_β(−(t/τ)^β) = {expected:.3f}. {hint}",
+                           where)
+    # 2. the MSD exponent, with a bootstrap standard error over walkers
+    fit = anomalous.estimate_alpha(pos, t, rng=np.random.default_rng(x["seed"] + 1), window=(tau, t[-1]),
+                                   n_points=16, n_boot=200)
+    if abs(fit.alpha - beta) > _CTRW_TOLERANCE_SE * fit.stderr:
+        if fit.alpha < 0.2:
+            return Problem("The MSD hardly grows: positions must add up every jump made so far (a cumulative sum), "
+                           "not show only the last one.", f"α̂ = {fit.alpha:.3f} ± {fit.stderr:.3f} {where}.")
+        return Problem(f"The MSD exponent is not β: α̂ = {fit.alpha:.3f} ± {fit.stderr:.3f}, more than "
+                       f"{_CTRW_TOLERANCE_SE} standard errors from β = {beta:.3g}.", where)
+    # 3. the prefactor: ⟨x²(t)⟩ = (t/τ)^β / Γ(1 + β) for N(0, 1) jumps
+    r2 = pos[:, -1] ** 2
+    theory = (t[-1] / tau) ** beta / special.gamma(1 + beta)
+    se = r2.std(ddof=1) / np.sqrt(W)
+    if abs(r2.mean() - theory) > _CTRW_TOLERANCE_SE * se:
+        return Problem("The MSD has the right exponent but the wrong size: with N(0, 1) jumps, "
+                       "⟨x²(t)⟩ = ⟨n(t)⟩ = (t/τ)^β / Γ(1 + β). Are the jumps of variance 1, one per renewal?",
+                       f"At t = {t[-1] / tau:g} τ: {r2.mean():.4g} ± {se:.2g}, expected {theory:.4g} {where}.")
+    return None
+
+
+register(
+    "diffusion.ctrw_walk",
+    inputs=_ctrw_inputs,
+    ask=_ask_ctrw,
+    judge=_judge_ctrw,
+    doc="Build it: a CTRW with Mittag-Leffler waiting times of index β and scale τ and N(0, 1) jumps, observed at times "
+        "t; judged on fresh β and τ: survival E_β(−(t/τ)^β), MSD exponent β and prefactor 1/Γ(1 + β), each within "
+        f"{_CTRW_TOLERANCE_SE} standard errors.",
 )
