@@ -236,3 +236,20 @@ def test_biased_ctrw_spreads_super_diffusively(rng):
     sel = t >= 1e3
     slope = np.polyfit(np.log(t[sel]), np.log(x[:, sel].var(axis=0)), 1)[0]
     assert 1.2 < slope < 1.5                                 # → 2β = 1.4 (finite-time corrections)
+
+
+@pytest.mark.parametrize("beta", [0.3, 0.5, 0.7])
+def test_ctrw_finite_time_msd_two_terms(rng, beta):
+    """σ²[A t^β + B t^{2β−1} − 1] follows the simulated MSD from t ≈ 100 τ0 on, where the leading law
+    A t^β alone is many standard errors off for small β (the finite-time bias of the fitted exponent)."""
+    W = 8000
+    t = np.r_[0, np.geomspace(1, 1e5, 21)]
+    x = a.ctrw(W, t, beta, rng=rng)
+    r2 = x[:, 1:] ** 2
+    m, se = r2.mean(axis=0), r2.std(axis=0, ddof=1) / np.sqrt(W)
+    late = t[1:] >= 100
+    assert np.all(np.abs(m - a.ctrw_msd_two_term(t[1:], beta))[late] < 5 * se[late])
+    if beta == 0.3:
+        assert np.all(np.abs(m - a.ctrw_msd_theory(t[1:], beta))[late][:3] > 5 * se[late][:3])
+    with pytest.raises(ValueError, match="t must be > 0"):
+        a.ctrw_msd_two_term(0.0, beta)

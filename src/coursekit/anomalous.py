@@ -32,7 +32,7 @@ from .diffusion import msd_time_averaged
 
 __all__ = [
     "PowerLaw", "fit_power_law", "AlphaEstimate", "estimate_alpha",
-    "pareto_waits", "ctrw", "ctrw_msd_theory", "ctrw_K", "mittag_leffler", "fractional_mode",
+    "pareto_waits", "ctrw", "ctrw_msd_theory", "ctrw_msd_two_term", "ctrw_K", "mittag_leffler", "fractional_mode",
     "levy_walk", "stable_jumps", "levy_flight", "quantile_width", "fbm", "ergodicity_breaking", "eb_ctrw_theory",
 ]
 
@@ -313,6 +313,28 @@ def ctrw_msd_theory(t, beta: float, *, tau0: float = 1.0, sigma: float = 1.0) ->
     if beta == 1:
         raise ValueError("beta = 1 is the marginal case (MSD ∝ t / log t); use beta != 1")
     return sigma**2 * t * (beta - 1) / (beta * tau0)
+
+
+def ctrw_msd_two_term(t, beta: float, *, tau0: float = 1.0, sigma: float = 1.0) -> np.ndarray:
+    """The finite-time MSD of :func:`ctrw` with Pareto waits, 0 < β < 1: the first terms of the renewal
+    function's long-time expansion, σ²⟨n(t)⟩ ≈ σ²[A s^β + B s^{2β−1} − 1] with s = t/τ0,
+    A = 1/(Γ(1 − β)Γ(1 + β)) = sin(πβ)/(πβ) and B = β/((1 − β) Γ(1 − β)² Γ(2β)).
+
+    From ψ̃(s) = 1 − Γ(1 − β)(τ0 s)^β + β/(1 − β)·τ0 s + … and ⟨ñ(s)⟩ = ψ̃/(s(1 − ψ̃)). The −1 and the
+    t^{2β−1} term decay relative to t^β only slowly, so a log-log slope fitted at finite t exceeds β
+    (by about β/(A s^β) for small β): the finite-time exponent of chapter 10's Reproduce table.
+
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
+    """
+    t = as_array(t, name="t")
+    if np.any(t <= 0):
+        raise ValueError(f"t must be > 0 for this long-time expansion; got {t[t <= 0].flat[0]:g}")
+    beta = in_range(beta, 0.0, 1.0, name="beta", closed="neither")
+    tau0, sigma = positive(tau0, name="tau0"), positive(sigma, name="sigma")
+    s = t / tau0
+    A = 1 / (special.gamma(1 - beta) * special.gamma(1 + beta))
+    B = beta / ((1 - beta) * special.gamma(1 - beta) ** 2 * special.gamma(2 * beta))
+    return sigma**2 * (A * s**beta + B * s ** (2 * beta - 1) - 1)
 
 
 def ctrw_K(beta: float, *, tau0: float = 1.0, sigma: float = 1.0) -> float:
