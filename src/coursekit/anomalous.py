@@ -345,7 +345,7 @@ def ctrw_K(beta: float, *, tau0: float = 1.0, sigma: float = 1.0) -> float:
     becomes, at long times, the fractional diffusion equation ∂P/∂t = K_β ₀D_t^{1−β} ∂²P/∂x²
     (Henry, Langlands & Straka 2010), whose MSD is 2K_β t^β/Γ(1 + β).
 
-    Used in: no notebook yet (week 10's module; tested in tests/test_anomalous.py).
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     beta = in_range(beta, 0.0, 1.0, name="beta", closed="neither")
     tau0, sigma = positive(tau0, name="tau0"), positive(sigma, name="sigma")
@@ -366,7 +366,7 @@ def mittag_leffler(z, beta: float) -> np.ndarray:
     1 − x/Γ(1 + β) for small x = −z and like the power law x^{−1}/Γ(1 − β) for large x: the slow relaxation
     of the fractional diffusion equation (Henry, Langlands & Straka 2010).
 
-    Used in: no notebook yet (week 10's module; tested in tests/test_anomalous.py).
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb, through :func:`fractional_mode`.
     """
     z = as_array(z, name="z")
     if np.any(z > 0):
@@ -400,7 +400,7 @@ def fractional_mode(k, t, *, beta: float, K: float) -> np.ndarray:
     For β = 1 this is diffusion's e^{−Dk²t}; for β < 1 the decay is a power law ∝ t^{−β} at long times.
     For walkers started at the origin, P̂(k, t) = ⟨cos k x(t)⟩. k and t broadcast.
 
-    Used in: no notebook yet (week 10's module; tested in tests/test_anomalous.py).
+    Used in: week 10, notebooks/10-anomalous-diffusion.ipynb.
     """
     k, t = as_array(k, name="k"), as_array(t, name="t")
     if np.any(t < 0):
