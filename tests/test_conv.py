@@ -281,6 +281,36 @@ def test_receptive_field_matches_backpropagated_support(rng):
     assert conv.receptive_field(layers) == side[0] == side[1] == 8    # 3 → 4 (pool) → 4 + 2·2
 
 
+@pytest.mark.parametrize("padding", [0, 1])
+def test_visible_pixels_is_the_backpropagated_support_at_every_position(rng, padding):
+    # the chapter's stack on an 8×8 image (AvgPool for MaxPool: the same windows, and every input gets a gradient)
+    layers = [conv.Conv2D(1, 1, 3, rng=rng, padding=padding), nn.ReLU(), conv.AvgPool2D(2),
+              conv.Conv2D(1, 1, 3, rng=rng, padding=padding)]
+    for layer in layers[::3]:
+        layer.params["W"] = np.abs(layer.params["W"]) + 0.1        # positive: no ReLU is off, nothing cancels
+    net = nn.Sequential(layers)
+    y = net.forward(rng.random((1, 1, 8, 8)) + 0.1)
+    seen = []
+    for i in range(y.shape[2]):
+        dy = np.zeros_like(y)
+        dy[0, 0, i, i] = 1.0
+        support = np.argwhere(net.backward(dy)[0, 0] != 0)
+        side = support.max(axis=0) - support.min(axis=0) + 1
+        assert side[0] == side[1]
+        seen.append(side[0])
+    np.testing.assert_array_equal(conv.visible_pixels(layers, 8), seen)
+    if padding:
+        assert seen == [5, 7, 7, 5]                  # corner units see 5×5 real pixels, central ones 7×7, none 8×8
+    assert max(seen) <= conv.receptive_field(layers)
+
+
+def test_visible_pixels_refuses_what_does_not_fit(rng):
+    with pytest.raises(ValueError, match="too small for these layers"):
+        conv.visible_pixels([conv.Conv2D(1, 1, 5, rng=rng)], 3)
+    with pytest.raises(ValueError, match="visible_pixels is defined up to"):
+        conv.visible_pixels(conv.small_cnn(rng=rng).layers, 8)
+
+
 # --------------------------------------------------------------------------------------------
 # Against PyTorch, when it is installed
 # --------------------------------------------------------------------------------------------

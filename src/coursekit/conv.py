@@ -39,7 +39,8 @@ from ._validate import OneOf, Rng, as_array, positive_int, validate
 __all__ = [
     "output_size", "im2col",
     "conv2d", "max_pool2d", "avg_pool2d", "avg_pool2d_backward",
-    "Conv2D", "MaxPool2D", "AvgPool2D", "small_cnn", "feature_maps", "receptive_field", "shift_images",
+    "Conv2D", "MaxPool2D", "AvgPool2D", "small_cnn", "feature_maps", "receptive_field", "visible_pixels",
+    "shift_images",
 ]
 
 
@@ -536,28 +537,56 @@ def feature_maps(model: nn.Sequential, x) -> list[tuple[str, np.ndarray]]:
     return out
 
 
+def _windows(layers, name="receptive_field"):
+    """(kernel, stride, padding) of every layer with a window, bottom up; layers without one are skipped."""
+    for layer in list(layers):
+        if isinstance(layer, Conv2D):
+            yield layer.kernel_size[0], layer.stride, layer.padding
+        elif isinstance(layer, _Pool):
+            yield layer.size[0], layer.stride, 0
+        elif isinstance(layer, (nn.Flatten, nn.Dense)):
+            raise ValueError(f"{name} is defined up to the last convolution or pooling layer, not through {layer!r}")
+
+
 def receptive_field(layers) -> int:
     """Side length, in input pixels, of the region that one output unit of ``layers`` depends on.
 
     Going up a layer of kernel k and stride s: r ← r + (k − 1)·j, j ← j·s, from r = j = 1 (j is the
     spacing, in input pixels, of neighbouring units). Layers without a window (ReLU, …) change nothing.
+    The image border is ignored: see :func:`visible_pixels` for what a unit near it actually sees.
 
     Used in: week 5, notebooks/05-cnn.ipynb.
     """
     r, j = 1, 1
-    for layer in list(layers):
-        if isinstance(layer, Conv2D):
-            k, s = layer.kernel_size[0], layer.stride
-        elif isinstance(layer, _Pool):
-            k, s = layer.size[0], layer.stride
-        elif isinstance(layer, (nn.Flatten, nn.Dense)):
-            raise ValueError("receptive_field is defined up to the last convolution or pooling layer, "
-                             f"not through {layer!r}")
-        else:
-            continue
+    for k, s, _ in _windows(layers):
         r += (k - 1) * j
         j *= s
     return r
+
+
+def visible_pixels(layers, image_size: int) -> np.ndarray:
+    """How many real pixels of an ``image_size``-wide image each output unit of ``layers`` sees, along one axis.
+
+    :func:`receptive_field` counts pixels of an unbounded image; near the border part of a unit's field
+    lies in the zero padding, which holds no pixel. Going down one layer of kernel k, stride s and padding
+    p, the outputs lo…hi depend on the inputs s·lo − p … s·hi − p + k − 1, clipped to the input's size.
+    Returns an integer array with one entry per output position (the same along both axes for square
+    windows on square images).
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
+    """
+    n = positive_int(image_size, name="image_size")
+    windows = list(_windows(layers, "visible_pixels"))
+    sizes = [n]
+    for k, s, p in windows:
+        if k > sizes[-1] + 2 * p:
+            raise ValueError(f"a window of {k} does not fit in {sizes[-1]} pixels with padding {p}: "
+                             f"image_size={image_size} is too small for these layers")
+        sizes.append((sizes[-1] + 2 * p - k) // s + 1)
+    lo = hi = np.arange(sizes[-1])
+    for (k, s, p), n_in in zip(reversed(windows), reversed(sizes[:-1])):
+        lo, hi = np.maximum(s * lo - p, 0), np.minimum(s * hi - p + k - 1, n_in - 1)
+    return hi - lo + 1
 
 
 def shift_images(x, dy: int = 0, dx: int = 0) -> np.ndarray:
