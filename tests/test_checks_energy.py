@@ -162,7 +162,7 @@ def _model_moments(W, b):
     return p @ states, (states * p[:, None]).T @ states
 
 
-def fit_boltzmann(data, eta=1.0, tol=1e-5, max_steps=100_000):
+def fit_boltzmann(data, eta=0.5, tol=1e-5, max_steps=100_000):
     """The solution of the Boltzmann build-it problem: gradient ascent on the exact log-likelihood."""
     n = data.shape[1]
     W, b = np.zeros((n, n)), np.zeros(n)
