@@ -208,7 +208,7 @@ def test_fit_exact_climbs_and_learns_parity_with_hidden_units(rng):
     V = all_states(3)
     parity = V[V.sum(axis=1) % 2 == 1]
     fit = rbm.fit_exact(parity, 3, rng=rng, n_steps=1500, n_starts=4)
-    assert np.all(np.diff(fit.history, axis=0) > -1e-9)                 # gradient ascent with a small step
+    assert np.all(np.diff(fit.trajectory, axis=0) > -1e-9)                 # gradient ascent with a small step
     kl = -np.log(4) - fit.log_likelihood
     assert kl.min() < 0.1 < np.log(2)
     for k, machine in enumerate(fit.rbms):

@@ -444,14 +444,14 @@ def _exact_gradients(W, b, c, X, V):
 @dataclass
 class ExactFit:
     """Result of :func:`fit_exact`: one trained ``RBM`` per start (``rbms``), the exact mean
-    ``log_likelihood`` of the data under each (nats per example), and ``history``, (n_steps + 1, K), the
-    log-likelihood before each step and at the end.
+    ``log_likelihood`` of the data under each (nats per example), and ``trajectory``, (n_steps + 1, K),
+    the log-likelihood before each step and at the end.
 
     Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`fit_exact`.
     """
     rbms: list
     log_likelihood: np.ndarray
-    history: np.ndarray
+    trajectory: np.ndarray
 
 
 @validate(n_hidden=Integer(1), n_steps=Integer(1), eta=Real(0, None, closed="neither"), n_starts=Integer(1),
@@ -475,14 +475,14 @@ def fit_exact(X, n_hidden: int, *, rng, n_steps: int = 2000, eta: float = 0.5, n
     W = rng.normal(0.0, init_scale, size=(n_starts, n_v, n_hidden))
     b = np.zeros((n_starts, n_v))
     c = np.zeros((n_starts, n_hidden))
-    history = []
+    trajectory = []
     for _ in range(n_steps):
         dW, db, dc, ll = _exact_gradients(W, b, c, X, V)
-        history.append(ll)
+        trajectory.append(ll)
         W += eta * dW
         b += eta * db
         c += eta * dc
     ll = _exact_gradients(W, b, c, X, V)[3]
-    history.append(ll)
+    trajectory.append(ll)
     rbms = [RBM(W[k].copy(), b[k].copy(), c[k].copy()) for k in range(n_starts)]
-    return ExactFit(rbms, ll, np.array(history))
+    return ExactFit(rbms, ll, np.array(trajectory))
