@@ -7,9 +7,19 @@ The re-execution grader builds on the same registry: it *asks* in the student's 
 from .check import CheckFailed, check, strict_mode
 from .compare import close, number
 from .forms import function_check, value_check
-from .markers import MarkerError, make_student_notebook, strip_source, write_student_notebooks
 from .registry import Check, Problem, Verdict, all_checks, ask, get_check, judge, load_checks_file, register
 
 __all__ = ["check", "CheckFailed", "strict_mode", "close", "number", "MarkerError", "make_student_notebook",
            "strip_source", "write_student_notebooks", "Check", "Problem", "Verdict", "all_checks", "ask",
            "get_check", "judge", "load_checks_file", "register", "function_check", "value_check"]
+
+_LAZY = {"MarkerError", "make_student_notebook", "strip_source", "write_student_notebooks"}
+
+
+def __getattr__(name):
+    """The student-notebook maker imports nbformat (and jsonschema), seconds on a slow machine: only
+    when asked for, so a notebook's ``from coursekit.grading import check`` and a grading kernel stay quick."""
+    if name in _LAZY:
+        from . import markers
+        return getattr(markers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
