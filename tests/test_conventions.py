@@ -229,6 +229,7 @@ TUPLES = {
     "backprop.layer_gradient_check": "a dict keyed by the layer's parameter names, like layer.params",
     "rl.TabularEnv.reset": "Gymnasium's (state, info)",
     "rl.TabularEnv.step": "Gymnasium's (state, reward, terminated, truncated, info)",
+    "rl.ModelFree.step": "Gymnasium's (state, reward, terminated, truncated, info)",
     "plotting.image_grid": "matplotlib's (fig, axes), as plt.subplots",
 }
 

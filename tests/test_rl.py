@@ -111,15 +111,6 @@ def test_epsilon_greedy_frequencies(rng):
     assert set(rl.epsilon_greedy(np.tile(Q_s, (100, 1)), 0.0, rng=rng)) <= {1, 3}
 
 
-def test_update_rules_by_hand():
-    Q = np.array([[0.0, 1.0], [2.0, -1.0]])
-    # from (s=0, a=0), r = 1, to s' = 1 where the next action taken is a' = 1 (Q = −1); max is 2
-    np.testing.assert_allclose(rl.sarsa_update(Q, 0, 0, 1.0, 1, 1, 0.5, 0.9), [[0.5 * (1 - 0.9), 1], [2, -1]])
-    np.testing.assert_allclose(rl.q_learning_update(Q, 0, 0, 1.0, 1, 0.5, 0.9), [[0.5 * (1 + 1.8), 1], [2, -1]])
-    np.testing.assert_allclose(rl.q_learning_update(Q, 0, 0, 1.0, 1, 0.5, 0.9, terminal=True), [[0.5, 1], [2, -1]])
-    assert Q[0, 0] == 0.0                                   # the input is not modified
-
-
 def test_td0_converges_to_v_pi(rng):
     env = rl.SmallGridWorld()
     pi = rl.random_policy(env)
@@ -171,3 +162,15 @@ def test_pavlovian_td_error_moves_to_the_stimulus():
     assert res.delta[-1, t_s] == pytest.approx(0.9 ** (t_r - t_s), abs=1e-6)
     with pytest.raises(ValueError, match="t_stimulus"):
         rl.pavlovian_td(rewards, 30)
+
+
+def test_model_free_view_ends_runaway_episodes():
+    env = rl.ModelFree(rl.CliffWalking(), max_steps=5)
+    assert env.reset() == (36, {}) and (env.n_states, env.n_actions) == (48, 4)
+    assert env.step(1) == (36, -100.0, False, False, {})    # into the cliff: back to the start
+    steps = [env.step(0) for _ in range(5)]                 # up, up, up, then every step ends the episode
+    assert [s[2] for s in steps] == [False] * 3 + [True, True] and steps[-1][3] is True
+    with pytest.raises(TypeError, match="TabularEnv"):
+        rl.ModelFree(object())
+    with pytest.raises(ValueError, match="fixed start"):
+        rl.ModelFree(rl.SmallGridWorld())

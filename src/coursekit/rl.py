@@ -22,10 +22,10 @@ import numpy as np
 from ._validate import Integer, Real, as_array, as_rng, check_distributions, in_range, positive_int, validate
 
 __all__ = [
-    "ACTIONS", "MOVES", "TabularEnv", "GridWorld", "SmallGridWorld", "CliffWalking",
+    "ACTIONS", "MOVES", "TabularEnv", "ModelFree", "GridWorld", "SmallGridWorld", "CliffWalking",
     "random_policy", "greedy_policy", "epsilon_greedy",
     "bellman_backup", "solve_bellman", "DPResult", "policy_evaluation", "q_from_v", "value_iteration",
-    "TDResult", "td0", "ControlResult", "sarsa", "q_learning", "sarsa_update", "q_learning_update",
+    "TDResult", "td0", "ControlResult", "sarsa", "q_learning",
     "greedy_path", "PavlovianResult", "conditioning_rewards", "pavlovian_td",
 ]
 
@@ -113,6 +113,43 @@ class TabularEnv:
 
     def __repr__(self):
         return f"<{self.name}: {self.shape[0]}×{self.shape[1]}, {self.n_states} states>"
+
+
+class ModelFree:
+    """A tabular world as a model-free agent meets it: ``reset``, ``step`` and the numbers of states and
+    actions, without the model (``P``, ``R``, ``next_state``) that dynamic programming needs. The world
+    must have a fixed start state.
+
+    After ``max_steps`` steps in all (a budget far above what a learning agent needs), every step ends
+    its episode: ``terminated`` and ``truncated`` both True. That guards against an agent that never
+    reaches a terminal state, whichever of the two flags it watches.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, by the check of the build-it exercise.
+    """
+
+    def __init__(self, env: TabularEnv, max_steps: int = 200_000):
+        if not isinstance(env, TabularEnv):
+            raise TypeError(f"env must be a coursekit.rl.TabularEnv; got {type(env).__name__}")
+        if env.start is None:
+            raise ValueError(f"{env.name} has no fixed start state; ModelFree needs one")
+        self._env = env
+        self._budget = positive_int(max_steps, name="max_steps")
+        self.n_states, self.n_actions = env.n_states, env.n_actions
+
+    def reset(self):
+        """Start an episode; returns ``(state, info)``."""
+        return self._env.reset()
+
+    def step(self, action):
+        """Take ``action``; returns ``(state, reward, terminated, truncated, info)``."""
+        state, reward, terminated, truncated, info = self._env.step(action)
+        self._budget -= 1
+        if self._budget <= 0 and not terminated:
+            return state, reward, True, True, info
+        return state, reward, terminated, truncated, info
+
+    def __repr__(self):
+        return f"<{self._env.name}, model-free: {self.n_states} states, {self.n_actions} actions>"
 
 
 def _grid_moves(shape):
@@ -566,28 +603,6 @@ def q_learning(env: TabularEnv, n_episodes: int, alpha: float = 0.5, epsilon: fl
     Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
     """
     return _control(env, "q", n_episodes, alpha, epsilon, gamma, rng, n_runs, max_steps)
-
-
-def sarsa_update(Q, s, a, r, s_next, a_next, alpha, gamma, terminal=False) -> np.ndarray:
-    """One SARSA update on a copy of ``Q`` (S, A): target r + γ Q(s', a') (just r if s' is terminal).
-
-    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, by the check of an exercise.
-    """
-    Q = as_array(Q, name="Q", ndim=2).copy()
-    target = r + (0.0 if terminal else gamma * Q[s_next, a_next])
-    Q[s, a] += alpha * (target - Q[s, a])
-    return Q
-
-
-def q_learning_update(Q, s, a, r, s_next, alpha, gamma, terminal=False) -> np.ndarray:
-    """One Q-learning update on a copy of ``Q`` (S, A): target r + γ max_a Q(s', a) (just r if terminal).
-
-    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, by the check of an exercise.
-    """
-    Q = as_array(Q, name="Q", ndim=2).copy()
-    target = r + (0.0 if terminal else gamma * Q[s_next].max())
-    Q[s, a] += alpha * (target - Q[s, a])
-    return Q
 
 
 def greedy_path(env: TabularEnv, Q, max_steps: int = 100) -> np.ndarray:
