@@ -110,6 +110,7 @@ EXAMPLES = {
     "rl.td0": lambda rng: rl.td0(rl.SmallGridWorld(), rl.random_policy(rl.SmallGridWorld()), 2, 0.1, rng=rng),
     "rl.sarsa": lambda rng: rl.sarsa(rl.CliffWalking(), 2, rng=rng),
     "rl.q_learning": lambda rng: rl.q_learning(rl.CliffWalking(), 2, rng=rng),
+    "rl.replay_q_learning": lambda rng: rl.replay_q_learning(rl.CliffWalking(), 2, rng=rng, memory=50, batch=4),
     "info.simulate_linear_gaussian": lambda rng: info.simulate_linear_gaussian(*info.random_walk_model(), [0.0], 5,
                                                                                rng=rng),
     "diffusion.random_walk": lambda rng: diffusion.random_walk(3, 10, rng=rng),

@@ -174,3 +174,41 @@ def test_model_free_view_ends_runaway_episodes():
         rl.ModelFree(object())
     with pytest.raises(ValueError, match="fixed start"):
         rl.ModelFree(rl.SmallGridWorld())
+
+
+def _tabular_q_learning(env, n_episodes, rng, alpha=0.5, epsilon=0.1):
+    """Q-learning written out with a table, drawing from rng exactly as replay_q_learning does."""
+    Q = np.zeros((env.n_states, env.n_actions))
+    for _ in range(n_episodes):
+        s, end = env.start, False
+        while not end:
+            a = int(rl._egreedy(Q[s], epsilon, rng))
+            s2, r = int(env.next_state[s, a]), float(env.reward[s, a])
+            end = bool(env.terminal[s2])
+            Q[s, a] += alpha * (r + (0.0 if end else Q[s2].max()) - Q[s, a])
+            s = s2
+    return Q
+
+
+def test_replay_q_learning_without_replay_is_tabular_q_learning():
+    env = rl.CliffWalking()
+    res = rl.replay_q_learning(env, 60, rng=np.random.default_rng(3))
+    np.testing.assert_allclose(res.W, _tabular_q_learning(env, 60, np.random.default_rng(3)), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_replay_and_target_network_still_learn_the_optimal_path(seed):
+    env = rl.CliffWalking()
+    res = rl.replay_q_learning(env, 300, rng=np.random.default_rng(seed), memory=2000, batch=16, target_every=50)
+    assert len(rl.greedy_path(env, res.W)) == 14                          # the 13-step edge path
+    assert res.updates >= 300 * 13                                        # one update per step
+
+
+def test_replay_q_learning_with_linear_features_uses_them():
+    """φ(s) = 2 e_s doubles every feature: the values Q = φ W are those of one-hot features with step 4α."""
+    env = rl.CliffWalking()
+    a = rl.replay_q_learning(env, 30, rng=np.random.default_rng(5), features=2 * np.eye(48), alpha=0.1)
+    b = rl.replay_q_learning(env, 30, rng=np.random.default_rng(5), alpha=0.4)
+    np.testing.assert_allclose(2 * a.W, b.W, atol=1e-10)
+    with pytest.raises(ValueError, match="one row per state"):
+        rl.replay_q_learning(env, 3, rng=np.random.default_rng(0), features=np.eye(5))

@@ -26,7 +26,7 @@ __all__ = [
     "random_policy", "greedy_policy", "epsilon_greedy",
     "bellman_backup", "solve_bellman", "DPResult", "policy_evaluation", "q_from_v", "value_iteration",
     "TDResult", "td0", "ControlResult", "sarsa", "q_learning",
-    "greedy_path", "PavlovianResult", "conditioning_rewards", "pavlovian_td",
+    "greedy_path", "ReplayResult", "replay_q_learning", "PavlovianResult", "conditioning_rewards", "pavlovian_td",
 ]
 
 ACTIONS = ("up", "right", "down", "left")
@@ -620,6 +620,78 @@ def greedy_path(env: TabularEnv, Q, max_steps: int = 100) -> np.ndarray:
         if env.terminal[s]:
             break
     return np.array(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Towards DQN: Q-learning with a linear approximator, experience replay and a target network
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class ReplayResult:
+    """Weights ``W`` (d, A) of the action values Q(s, ·) = φ(s) W; ``returns`` (n_episodes,), the sum of
+    rewards of every episode while learning; ``updates``, the number of minibatch updates made.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, through :func:`replay_q_learning`.
+    """
+    W: np.ndarray
+    returns: np.ndarray
+    updates: int
+
+
+@validate(memory=Integer(1), batch=Integer(1), target_every=Integer(1))
+def replay_q_learning(env: TabularEnv, n_episodes: int, *, rng: np.random.Generator, alpha: float = 0.5,
+                      epsilon: float = 0.1, gamma: float = 1.0, features=None, memory: int = 1, batch: int = 1,
+                      target_every: int = 1, max_steps: int = 1_000_000) -> ReplayResult:
+    """Q-learning with the three changes that make DQN (Mnih et al. 2015), on a linear approximator.
+
+    Action values are Q(s, a; W) = φ(s) · W[:, a] for the rows φ(s) of ``features`` (S, d), by default
+    one-hot, φ(s) = e_s, which makes W a Q table. After every step the transition (s, a, r, s') joins a
+    replay memory of the last ``memory`` transitions; ``batch`` transitions drawn uniformly from it give
+    the semi-gradient update
+
+        W[:, a] += (α / batch) Σ [r + γ max_a' Q(s', a'; W⁻) − Q(s, a; W)] φ(s),
+
+    whose bootstrap uses W⁻, a copy of W refreshed every ``target_every`` updates (the target network).
+    With one-hot features and memory = batch = target_every = 1 this is tabular Q-learning
+    (:func:`q_learning`). Actions are ε-greedy, ties broken at random; one run, a loop over steps.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
+    """
+    n_episodes, _, alpha, gamma, rng, max_steps = _episode_args(env, n_episodes, 1, alpha, gamma, rng, max_steps)
+    epsilon = in_range(epsilon, 0.0, 1.0, name="epsilon")
+    S, A = env.n_states, env.n_actions
+    phi = np.eye(S) if features is None else as_array(features, name="features", ndim=2)
+    if phi.shape[0] != S:
+        raise ValueError(f"features must have one row per state ({S}); got shape {phi.shape}")
+    W = np.zeros((phi.shape[1], A))
+    W_target = W.copy()
+    buf = {k: np.zeros(memory, dtype=t) for k, t in (("s", int), ("a", int), ("r", float), ("s2", int), ("end", bool))}
+    stored, updates, steps = 0, 0, 0
+    returns = np.zeros(n_episodes)
+    for episode in range(n_episodes):
+        s = env.start if env.start is not None else int(_starts(env, 1, rng)[0])
+        end = False
+        while not end:
+            a = int(_egreedy(phi[s] @ W, epsilon, rng))
+            s2, r = int(env.next_state[s, a]), float(env.reward[s, a])
+            end = bool(env.terminal[s2])
+            returns[episode] += r
+            k = stored % memory
+            buf["s"][k], buf["a"][k], buf["r"][k], buf["s2"][k], buf["end"][k] = s, a, r, s2, end
+            stored += 1
+            idx = rng.integers(min(stored, memory), size=batch) if memory > 1 else np.zeros(batch, int)
+            bs, ba = buf["s"][idx], buf["a"][idx]
+            target = buf["r"][idx] + gamma * np.where(buf["end"][idx], 0.0, (phi[buf["s2"][idx]] @ W_target).max(axis=1))
+            delta = target - np.einsum("bd,db->b", phi[bs], W[:, ba])
+            np.add.at(W.T, ba, (alpha / batch) * delta[:, None] * phi[bs])
+            updates += 1
+            if updates % target_every == 0:
+                W_target = W.copy()
+            s = s2
+            steps += 1
+            if steps >= max_steps:
+                raise RuntimeError(f"replay_q_learning did not finish {n_episodes} episodes within max_steps={max_steps}")
+    return ReplayResult(W, returns, updates)
 
 
 # --------------------------------------------------------------------------------------------

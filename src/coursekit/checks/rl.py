@@ -281,5 +281,5 @@ register(
     "rl.true_statements",
     ask=lambda answer, x: answer,
     judge=lambda got, x: _judge_statements(got, "bde", "abcdef"),
-    doc="Journal club: which of six statements about TD learning, SARSA, Q-learning and DQN are true.",
+    doc="Journal club: which of six statements about TD learning, SARSA, Q-learning and dopamine are true.",
 )
