@@ -224,7 +224,6 @@ TUPLES = {
     "info.letter_frequencies": "a distribution (symbols, p)",
     "info.random_walk_model": "model matrices (F, H, Q, R), unpacked into the filter's arguments",
     "info.constant_velocity_model": "model matrices (F, H, Q, R), unpacked into the filter's arguments",
-    "info.kalman_step": "one step of the filter, (x, P), as in its equations",
     "boltzmann.boltzmann_probabilities": "a distribution (states, p)",
     "rbm.cd_gradients": "the gradients of the RBM's parameters (dW, db, dc)",
     "backprop.layer_gradient_check": "a dict keyed by the layer's parameter names, like layer.params",

@@ -32,12 +32,12 @@ from ._validate import (OneOf, Rng, as_array, as_matrix, as_vector, check_distri
                         positive_int, validate)
 
 __all__ = [
-    "entropy", "binary_entropy", "joint_entropy", "conditional_entropy", "mutual_information",
+    "entropy", "binary_entropy", "joint_entropy", "mutual_information",
     "kl_divergence", "counts", "plugin_entropy", "plugin_mutual_information",
-    "bsc", "channel_mutual_information", "bsc_capacity", "Capacity", "blahut_arimoto",
+    "bsc", "channel_mutual_information", "bsc_capacity",
     "letter_frequencies", "EntropyLadder", "entropy_ladder",
     "local_contrast", "empirical_cdf", "output_entropy",
-    "KalmanResult", "kalman_step", "kalman_filter", "SteadyStateFilter", "kalman_steady_state",
+    "KalmanResult", "kalman_filter", "SteadyStateFilter", "kalman_steady_state",
     "simulate_linear_gaussian", "random_walk_model", "constant_velocity_model",
     "RiccatiSolution", "riccati_iteration", "LQR", "lqr", "simulate_lqr",
 ]
@@ -95,10 +95,10 @@ def joint_entropy(pxy, base: float = 2) -> float:
     return entropy(pxy.ravel(), base)
 
 
-def conditional_entropy(pxy, base: float = 2) -> float:
+def _conditional_entropy(pxy, base: float = 2) -> float:
     """H(Y | X) = H(X, Y) − H(X): what is left uncertain about Y (columns) once X (rows) is known.
 
-    Used in: no notebook yet (week 8's module; tested in tests/test_info.py).
+    Private: the answer of week 8's exercise 1, used by its check (coursekit.checks.info).
     """
     pxy = _distribution(as_matrix(pxy, name="pxy"), "pxy", axis=None)
     return joint_entropy(pxy, base) - entropy(pxy.sum(axis=1), base)
@@ -225,21 +225,18 @@ def bsc_capacity(p) -> np.ndarray | float:
 
 
 @dataclass
-class Capacity:
-    """A channel's capacity ``C`` (bits per use) and the input distribution ``px`` that achieves it.
-
-    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`blahut_arimoto`.
-    """
+class _Capacity:
+    """A channel's capacity ``C`` (bits per use) and the input distribution ``px`` that achieves it."""
     C: float
     px: np.ndarray
 
 
-def blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 10_000) -> Capacity:
+def _blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 100_000) -> _Capacity:
     """Capacity C = max_{p(x)} I(X; Y) of a discrete memoryless channel by the Blahut–Arimoto algorithm
     (Blahut 1972; Arimoto 1972): alternately p(x) ∝ p(x) exp D(W[x]‖q), q = pᵀW. Stops when the upper
-    and lower capacity bounds differ by less than ``tol``.
+    bound max_x D(W[x]‖q) and the lower bound log Σ_x p(x) exp D(W[x]‖q) differ by less than ``tol``.
 
-    Used in: week 8, notebooks/08-information-control.ipynb.
+    Private: the answer of week 8's build-it exercise, used by its check (coursekit.checks.info).
     """
     W = _channel(W)
     tol = positive(tol, name="tol")
@@ -253,7 +250,7 @@ def blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 10_000) -> Capacity:
             break
         px = px * np.exp(d)
         px /= px.sum()
-    return Capacity(float(lower / np.log(2)), px)
+    return _Capacity(float(lower / np.log(2)), px)
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,16 +393,15 @@ def simulate_linear_gaussian(F, H, Q, R, x0, n_steps: int, *, rng: np.random.Gen
     return x, x @ H.T + v
 
 
-def kalman_step(x, P, z, F, H, Q, R):
+def _kalman_step(x, P, z, F, H, Q, R):
     """One predict/update step of the Kalman filter (Kalman 1960):
 
         predict  x⁻ = F x,   P⁻ = F P Fᵀ + Q
         gain     K = P⁻ Hᵀ (H P⁻ Hᵀ + R)⁻¹
         update   x⁺ = x⁻ + K (z − H x⁻),   P⁺ = (I − K H) P⁻
 
-    Returns ``(x⁺, P⁺)``.
-
-    Used in: week 8, notebooks/08-information-control.ipynb, by the check of an exercise.
+    Returns ``(x⁺, P⁺)``. Private: the answer of week 8's exercise 3, used by its check
+    (coursekit.checks.info); :func:`kalman_filter` is the same computation over whole sequences.
     """
     F, H, Q, R = _lgs(F, H, Q, R)
     x = as_vector(x, name="x", size=F.shape[0])
@@ -436,7 +432,7 @@ def kalman_filter(z, F, H, Q, R, x0, P0) -> KalmanResult:
     z: observations (T, m) or (T, n_seq, m); x0, P0: the prior mean and covariance before the first
     observation. The covariances and gains follow the Riccati recursion, which does not depend on the
     data, so they are computed once for all sequences; the means are then updated for every sequence
-    as one array operation per time step (``kalman_step`` is the same computation for one step).
+    as one array operation per time step.
 
     Used in: week 8, notebooks/08-information-control.ipynb.
     """
