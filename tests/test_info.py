@@ -194,3 +194,21 @@ def test_validation_messages():
         info._kalman_step([0.0], [[1.0]], [0.0], np.eye(1), np.eye(2), np.eye(1), np.eye(1))
     with pytest.raises(ValueError, match="z"):
         info.kalman_filter(np.zeros((5, 2)), *info.random_walk_model(), [0.0], [[1.0]])
+
+
+def test_linear_luminance_undoes_the_srgb_gamma():
+    img = np.zeros((1, 4, 3))
+    img[0, 1] = 255.0
+    img[0, 2] = 128.0                                       # sRGB mid-grey: about 21.6 % of white's light
+    img[0, 3] = [255.0, 0.0, 0.0]
+    Y = info.linear_luminance(img)[0]
+    np.testing.assert_allclose(Y, [0.0, 1.0, 0.2158605, 0.2126], rtol=1e-5)
+    with pytest.raises(ValueError, match="h, w, 3"):
+        info.linear_luminance(np.zeros((2, 2, 4)))
+
+
+def test_local_contrast_of_black_pixels_is_finite():
+    img = np.ones((9, 9))
+    img[4, 4] = 0.0
+    c = info.local_contrast(img, 3)
+    assert np.all(np.isfinite(c)) and c[4, 4] == pytest.approx((1e-3 - (8 + 1e-3) / 9) / ((8 + 1e-3) / 9))

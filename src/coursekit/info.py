@@ -36,7 +36,7 @@ __all__ = [
     "kl_divergence", "counts", "plugin_entropy", "plugin_mutual_information",
     "bsc", "channel_mutual_information", "bsc_capacity",
     "letter_frequencies", "EntropyLadder", "entropy_ladder",
-    "local_contrast", "empirical_cdf", "output_entropy",
+    "linear_luminance", "local_contrast", "empirical_cdf", "output_entropy",
     "KalmanResult", "kalman_filter", "SteadyStateFilter", "kalman_steady_state",
     "simulate_linear_gaussian", "random_walk_model", "constant_velocity_model",
     "RiccatiSolution", "riccati_iteration", "LQR", "lqr", "simulate_lqr",
@@ -288,8 +288,8 @@ class EntropyLadder:
 def entropy_ladder(include_space: bool = True) -> EntropyLadder:
     """Shannon's first two rungs from the shipped table: F0 = log₂(alphabet size) and F1 = H(letters).
 
-    Shannon (1951), Table I: F0 = 4.70 and F1 = 4.14 for 26 letters; log₂ 27 = 4.75 and F1 = 4.03 with
-    the space.
+    Shannon (1951), Table I: F0 = 4.70 and F1 = 4.14 for 26 letters; F0 = 4.76 (log₂ 27 = 4.755) and
+    F1 = 4.03 with the space.
 
     Used in: week 8, notebooks/08-information-control.ipynb.
     """
@@ -301,10 +301,27 @@ def entropy_ladder(include_space: bool = True) -> EntropyLadder:
 # Laughlin (1981): the optimal contrast response is the cumulative distribution of contrasts
 # --------------------------------------------------------------------------------------------
 
+def linear_luminance(image) -> np.ndarray:
+    """Relative luminance Y in [0, 1] of an 8-bit sRGB image (h, w, 3): undo the sRGB gamma,
+    c = ((v/255 + 0.055)/1.055)^2.4 (v/255/12.92 below 0.04045; IEC 61966-2-1), then
+    Y = 0.2126 R + 0.7152 G + 0.0722 B (Rec. 709). Photographs store gamma-encoded values, roughly the
+    square root of the light; a photoreceptor responds to the light itself.
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
+    img = as_array(image, name="image", ndim=3)
+    if img.shape[2] != 3:
+        raise ValueError(f"image must have shape (h, w, 3); got {img.shape}")
+    c = img / 255.0
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return c @ np.array([0.2126, 0.7152, 0.0722])
+
+
 def local_contrast(image, size: int = 15) -> np.ndarray:
     """Weber contrast c = (I − Ī)/Ī of each pixel against the mean Ī of the surrounding size × size box.
 
-    ``image`` is a 2-D array of intensities (> 0), or an (h, w, 3) RGB array (averaged to grey).
+    ``image`` is a 2-D array of intensities, or an (h, w, 3) RGB array (averaged to grey). Intensities
+    are floored at 10⁻³ of the brightest, so that black pixels have a finite contrast.
 
     Used in: week 8, notebooks/08-information-control.ipynb.
     """
@@ -312,7 +329,9 @@ def local_contrast(image, size: int = 15) -> np.ndarray:
     img = as_array(image, name="image", ndim=(2, 3))
     if img.ndim == 3:
         img = img.mean(axis=2)
-    img = img + 1.0 if img.min() <= 0 else img
+    if img.max() <= 0:
+        raise ValueError("image must have some positive intensity")
+    img = np.maximum(img, 1e-3 * img.max())
     mean = uniform_filter(img, size=positive_int(size, name="size"), mode="reflect")
     return (img - mean) / mean
 
