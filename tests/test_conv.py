@@ -88,7 +88,7 @@ def test_col2im_is_the_adjoint_of_im2col(rng, stride, padding, k):
     x = rng.normal(size=(2, 3, 9, 8))
     cols = conv.im2col(x, *k, stride=stride, padding=padding)
     c = rng.normal(size=cols.shape)
-    back = conv.col2im(c, x.shape, *k, stride=stride, padding=padding)
+    back = conv._col2im(c, x.shape, *k, stride=stride, padding=padding)
     assert back.shape == x.shape
     assert np.isclose(np.sum(cols * c), np.sum(x * back), rtol=1e-12)
 
@@ -96,7 +96,7 @@ def test_col2im_is_the_adjoint_of_im2col(rng, stride, padding, k):
 def test_col2im_counts_how_often_each_pixel_is_used():
     # col2im of all-ones columns = the number of windows covering each pixel: 1, 2, 3, 2, 1 across
     # a 5-pixel row for a 3-wide window (stride 1, no padding)
-    counts = conv.col2im(np.ones((9, 9)), (1, 1, 5, 5), 3)
+    counts = conv._col2im(np.ones((9, 9)), (1, 1, 5, 5), 3)
     np.testing.assert_array_equal(counts[0, 0], np.outer([1, 2, 3, 2, 1], [1, 2, 3, 2, 1]))
 
 
@@ -145,7 +145,7 @@ def test_conv2d_backward_matches_central_differences(rng, stride, padding, k):
     b = rng.normal(size=3)
     R = rng.normal(size=conv.conv2d(x, W, b, stride, padding).shape)
     L = lambda: float(np.sum(R * conv.conv2d(x, W, b, stride, padding)))
-    dx, dW, db = conv.conv2d_backward(R, x, W, stride, padding)
+    dx, dW, db = conv._conv2d_backward(R, x, W, stride, padding)
     # central differences are exact for a function linear in each argument, up to rounding ~1e-10
     assert rel_error(dx, numerical_grad(L, x)) < 1e-7
     assert rel_error(dW, numerical_grad(L, W)) < 1e-7
@@ -169,7 +169,7 @@ def test_conv2d_rejects_bad_input(rng):
     with pytest.raises(ValueError, match="does not fit"):
         conv.conv2d(x, rng.normal(size=(4, 3, 7, 7)))
     with pytest.raises(ValueError, match="dy must have the shape"):
-        conv.conv2d_backward(np.zeros((2, 4, 6, 6)), x, rng.normal(size=(4, 3, 3, 3)))
+        conv._conv2d_backward(np.zeros((2, 4, 6, 6)), x, rng.normal(size=(4, 3, 3, 3)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ def test_pooling_matches_direct_loop(rng, size, stride):
 def test_pooling_backward_matches_central_differences(rng, size, stride):
     x = distinct_values(rng, (2, 2, 7, 8))
     R = rng.normal(size=conv.max_pool2d(x, size, stride).shape)
-    for forward, backward in [(conv.max_pool2d, conv.max_pool2d_backward),
+    for forward, backward in [(conv.max_pool2d, conv._max_pool2d_backward),
                               (conv.avg_pool2d, conv.avg_pool2d_backward)]:
         L = lambda: float(np.sum(R * forward(x, size, stride)))
         assert rel_error(backward(R, x, size, stride), numerical_grad(L, x)) < 1e-7
@@ -200,7 +200,7 @@ def test_pooling_backward_matches_central_differences(rng, size, stride):
 
 def test_max_pool_gradient_goes_to_the_first_maximum_on_ties():
     x = np.ones((1, 1, 2, 2))
-    dx = conv.max_pool2d_backward(np.full((1, 1, 1, 1), 5.0), x, 2)
+    dx = conv._max_pool2d_backward(np.full((1, 1, 1, 1), 5.0), x, 2)
     np.testing.assert_array_equal(dx[0, 0], [[5.0, 0.0], [0.0, 0.0]])
 
 
@@ -255,7 +255,7 @@ def test_layers_reject_bad_input(rng):
     with pytest.raises(ValueError, match="init must be one of 'he' or 'xavier'; got 'uniform'"):
         conv.Conv2D(2, 3, 3, rng=0, init="uniform")
     with pytest.raises(ValueError, match="cols must have shape"):
-        conv.col2im(np.zeros((9, 10)), (1, 1, 5, 5), 3)
+        conv._col2im(np.zeros((9, 10)), (1, 1, 5, 5), 3)
     with pytest.raises(ValueError, match="receptive_field is defined up to"):
         conv.receptive_field(conv.small_cnn(rng=rng).layers)
 
@@ -281,6 +281,36 @@ def test_receptive_field_matches_backpropagated_support(rng):
     assert conv.receptive_field(layers) == side[0] == side[1] == 8    # 3 → 4 (pool) → 4 + 2·2
 
 
+@pytest.mark.parametrize("padding", [0, 1])
+def test_visible_pixels_is_the_backpropagated_support_at_every_position(rng, padding):
+    # the chapter's stack on an 8×8 image (AvgPool for MaxPool: the same windows, and every input gets a gradient)
+    layers = [conv.Conv2D(1, 1, 3, rng=rng, padding=padding), nn.ReLU(), conv.AvgPool2D(2),
+              conv.Conv2D(1, 1, 3, rng=rng, padding=padding)]
+    for layer in layers[::3]:
+        layer.params["W"] = np.abs(layer.params["W"]) + 0.1        # positive: no ReLU is off, nothing cancels
+    net = nn.Sequential(layers)
+    y = net.forward(rng.random((1, 1, 8, 8)) + 0.1)
+    seen = []
+    for i in range(y.shape[2]):
+        dy = np.zeros_like(y)
+        dy[0, 0, i, i] = 1.0
+        support = np.argwhere(net.backward(dy)[0, 0] != 0)
+        side = support.max(axis=0) - support.min(axis=0) + 1
+        assert side[0] == side[1]
+        seen.append(side[0])
+    np.testing.assert_array_equal(conv.visible_pixels(layers, 8), seen)
+    if padding:
+        assert seen == [5, 7, 7, 5]                  # corner units see 5×5 real pixels, central ones 7×7, none 8×8
+    assert max(seen) <= conv.receptive_field(layers)
+
+
+def test_visible_pixels_refuses_what_does_not_fit(rng):
+    with pytest.raises(ValueError, match="too small for these layers"):
+        conv.visible_pixels([conv.Conv2D(1, 1, 5, rng=rng)], 3)
+    with pytest.raises(ValueError, match="visible_pixels is defined up to"):
+        conv.visible_pixels(conv.small_cnn(rng=rng).layers, 8)
+
+
 # --------------------------------------------------------------------------------------------
 # Against PyTorch, when it is installed
 # --------------------------------------------------------------------------------------------
@@ -295,13 +325,13 @@ def test_against_pytorch(rng):
     R = rng.normal(size=tuple(yt.shape))
     yt.backward(torch.tensor(R))
     np.testing.assert_allclose(conv.conv2d(x, W, b, 2, 1), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
-    for ours, theirs in zip(conv.conv2d_backward(R, x, W, 2, 1), (xt.grad, Wt.grad, bt.grad)):
+    for ours, theirs in zip(conv._conv2d_backward(R, x, W, 2, 1), (xt.grad, Wt.grad, bt.grad)):
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-10, atol=1e-12)
     pt = torch.tensor(x, requires_grad=True)
     pooled = torch.nn.functional.max_pool2d(pt, 3, stride=2)
     pooled.backward(torch.ones_like(pooled))
     np.testing.assert_array_equal(conv.max_pool2d(x, 3, 2), pooled.detach().numpy())
-    np.testing.assert_array_equal(conv.max_pool2d_backward(np.ones(pooled.shape), x, 3, 2), pt.grad.numpy())
+    np.testing.assert_array_equal(conv._max_pool2d_backward(np.ones(pooled.shape), x, 3, 2), pt.grad.numpy())
 
 
 # --------------------------------------------------------------------------------------------

@@ -198,3 +198,31 @@ def test_msd_standard_error_is_the_spread_over_walkers(rng):
     np.testing.assert_allclose(se[1:], 2 * D * t[1:] * np.sqrt(2 * 3) / np.sqrt(W), rtol=0.1)
     with pytest.raises(ValueError, match="at least 2 walkers"):
         d.msd_stderr(x[:1])
+
+
+def test_noisy_estimator_is_unbiased_where_the_naive_one_is_not(rng):
+    """Positions recorded with independent errors of variance σ²: ⟨Δy²⟩ = 2DΔt + 2σ² and
+    ⟨Δy_k Δy_{k+1}⟩ = −σ², so the covariance-based estimator is unbiased (Vestergaard et al. 2014)."""
+    D, dt, sigma2, W, n = 0.5, 0.1, 0.08, 400, 400             # σ² = 1.6 D Δt: the naive D̂ is 160 % too high
+    x = d.brownian(W, n, D=D, dt=dt, rng=rng) + rng.normal(0, np.sqrt(sigma2), size=(W, n + 1))
+    per_walker = np.array([d._estimate_D_noisy(tr[None], dt) for tr in x])
+    se = per_walker.std(ddof=1) / np.sqrt(W)
+    assert abs(d._estimate_D_noisy(x, dt) - D) < 4 * se
+    assert d.estimate_D(x, dt).D == pytest.approx(D + sigma2 / dt, rel=0.02)
+    clean = d.brownian(W, n, D=D, dt=dt, rng=rng)                 # without noise both agree with D
+    assert abs(d._estimate_D_noisy(clean, dt) - D) < 0.02 and abs(d.estimate_D(clean, dt).D - D) < 0.01
+
+
+def test_langevins_own_derivation(rng):
+    """Langevin (1908): multiply by x, average with ⟨xX⟩ = 0 and equipartition, and
+    z = d⟨x²⟩/dt = 2⟨xv⟩ obeys (m/2) dz/dt + (γ/2) z = kT: from x = 0 and thermal v, ⟨xv⟩ = D(1 − e^{−t/τ})."""
+    D, tau, dt, n, W = 0.7, 0.5, 0.05, 200, 20000
+    x, v = d.langevin(W, n, D=D, tau=tau, dt=dt, rng=rng)
+    t = np.arange(n + 1) * dt
+    xv = x * v
+    se = xv.std(axis=0, ddof=1) / np.sqrt(W)
+    assert np.all(np.abs(xv.mean(axis=0) - D * (1 - np.exp(-t / tau)))[1:] < 5 * se[1:])
+    # and 2⟨xv⟩ is the slope of the MSD (Langevin's z), here by central differences of the exact MSD
+    tf = np.linspace(0, 10 * tau, 10001)
+    msd = d.langevin_msd(tf, D=D, tau=tau)
+    np.testing.assert_allclose(np.gradient(msd, tf)[1:-1], 2 * D * (1 - np.exp(-tf / tau))[1:-1], rtol=1e-5, atol=1e-6)

@@ -645,7 +645,9 @@ def test_tampering_earns_only_what_the_answers_earn(batch):
         pytest.skip("needs an isolated level (root): " + batch["iso"].why)
     res = batch["r"]["tamper"]
     assert (res["status"], res["total"]) == ("graded", 0)
-    assert [q["status"] for q in res["questions"]] == ["wrong", "wrong", "wrong", "error"]   # forged data: wrong
+    # forged replies ("passed" from a replaced registry) cannot be read back: errors, never points
+    assert [q["status"] for q in res["questions"]] == ["error", "error", "error", "error"]
+    assert all(q["points"] == 0 for q in res["questions"])
     assert "tamper,0," in (batch["out"] / "gradebook.csv").read_text()
     assert not list(batch["out"].glob("forged-*"))
 

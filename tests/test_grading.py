@@ -218,3 +218,9 @@ def test_errors_are_blamed_on_whoever_raised_them():
 def test_an_answer_that_is_not_data_is_wrong_with_a_reason():
     v = judge("optim.sigmoid", ask("optim.sigmoid", lambda z: (v for v in z), 3), 3)
     assert v.status == "wrong" and "generator" in v.message
+
+
+def test_student_notebook_keeps_a_figures_alt_text():
+    cell = nbformat.v4.new_code_cell("plot()", metadata={"mystnb": {"image": {"alt": "A falling curve"}}})
+    student = make_student_notebook(nbformat.v4.new_notebook(cells=[cell]), "x.ipynb")
+    assert student.cells[0].metadata == {"mystnb": {"image": {"alt": "A falling curve"}}}

@@ -141,7 +141,7 @@ def test_fastica_fixed_point_is_fixed_by_the_update(rng):
     _, _, X = _laplace_mixture(rng)
     res = ica.fastica(X, algorithm="deflation", rng=rng, tol=1e-12, max_iter=500)
     w = res.W[0]                        # the first unit is not constrained by Gram–Schmidt
-    assert abs(ica.fastica_update(w, res.whitening.Z) @ w) == pytest.approx(1.0, abs=1e-10)
+    assert abs(ica._fastica_update(w, res.whitening.Z) @ w) == pytest.approx(1.0, abs=1e-10)
 
 
 def test_kurtosis_fastica_converges_superlinearly_on_iid_sources(rng):
@@ -174,7 +174,7 @@ def test_fastica_update_is_the_fixed_point_formula(rng):
     w /= np.linalg.norm(w)
     u = Z @ w
     expected = (Z * np.tanh(u)[:, None]).mean(axis=0) - np.mean(1 - np.tanh(u) ** 2) * w
-    np.testing.assert_allclose(ica.fastica_update(w, Z), expected / np.linalg.norm(expected), rtol=1e-12)
+    np.testing.assert_allclose(ica._fastica_update(w, Z), expected / np.linalg.norm(expected), rtol=1e-12)
 
 
 # ---------------------------------------------------------------- infomax
@@ -193,7 +193,7 @@ def test_infomax_gradient_is_the_entropy_gradient_and_natural_step_multiplies_by
     grad = np.linalg.inv(W).T + (1 - 2 * Y).T @ Z / len(Z)          # Bell & Sejnowski (1995), eq. 14
     assert optim.gradient_check(lambda v: _infomax_loglik(v, Z), lambda v: grad.ravel(), W.ravel()) < 1e-7
     eta = 0.01
-    np.testing.assert_allclose(ica.natural_gradient_step(W, Z, eta), W + eta * grad @ W.T @ W, rtol=1e-12)
+    np.testing.assert_allclose(ica._natural_gradient_step(W, Z, eta), W + eta * grad @ W.T @ W, rtol=1e-12)
 
 
 def test_infomax_separates_super_gaussian_sources(rng):
@@ -232,6 +232,6 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="algorithm"):
         ica.fastica(np.random.default_rng(0).normal(size=(10, 2)), algorithm="parallel", rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="fun"):
-        ica.fastica_update(np.ones(2) / np.sqrt(2), np.eye(2), fun="tanh")
+        ica._fastica_update(np.ones(2) / np.sqrt(2), np.eye(2), fun="tanh")
     with pytest.raises(TypeError, match="rng is required"):
         ica.fastica(np.random.default_rng(0).normal(size=(10, 2)))

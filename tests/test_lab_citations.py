@@ -77,6 +77,8 @@ def test_install_writes_the_extension_and_the_settings(tmp_path):
     (venv / "bin" / "python").touch()
     target = lab_install.install(venv)
     assert (target / "package.json").exists() and (target / "static" / "remoteEntry.js").exists()
+    glue = target.parent / "coursekit-glue"
+    assert (glue / "package.json").exists() and (glue / "static" / "remoteEntry.js").exists()
     import json
     labels = json.loads((target / "static" / "references.json").read_text(encoding="utf-8"))
     assert labels["nocedal2006"]["t"] == "Nocedal and Wright [2006]"

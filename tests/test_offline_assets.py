@@ -1,6 +1,7 @@
 """The site's offline JavaScript: vendored from npm when possible, CDN with a warning otherwise."""
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -20,14 +21,21 @@ def _extension(vendor: Path):
 
 def test_vendored_assets_replace_the_cdn_urls(tmp_path):
     (tmp_path / ".stamp").touch()
-    config = SimpleNamespace(mathjax_path="https://cdn/mathjax.js", nb_ipywidgets_js={"https://cdn/require.js": {}})
+    config = SimpleNamespace(mathjax_path="https://cdn/mathjax.js")
     _extension(tmp_path)._use_vendored(None, config)
-    assert config.mathjax_path == "vendor/mathjax/tex-mml-chtml.js"
-    assert all(not url.startswith("http") for url in config.nb_ipywidgets_js)
+    assert config.mathjax_path == "vendor/mathjax/tex-chtml.js"
+
+
+def test_the_site_vendors_only_mathjax_and_the_test_axe_core():
+    """No widget manager, no RequireJS: the explorers are static HTML (coursekit.widgets)."""
+    deps = json.loads((ROOT / "book" / "vendor" / "package.json").read_text())["dependencies"]
+    lock = json.loads((ROOT / "book" / "vendor" / "package-lock.json").read_text())["packages"][""]["dependencies"]
+    assert set(deps) == {"mathjax", "axe-core"} and deps == lock
+    assert "html-manager" not in (ROOT / "book" / "vendor" / "fetch.sh").read_text()
 
 
 def test_without_vendored_assets_the_cdn_stays(tmp_path):
-    config = SimpleNamespace(mathjax_path="https://cdn/mathjax.js", nb_ipywidgets_js={"https://cdn/require.js": {}})
+    config = SimpleNamespace(mathjax_path="https://cdn/mathjax.js")
     _extension(tmp_path)._use_vendored(None, config)
     assert config.mathjax_path == "https://cdn/mathjax.js"
 

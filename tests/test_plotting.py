@@ -12,9 +12,18 @@ def test_beside_paper_escapes_html_and_keeps_every_row():
     html = table._repr_html_()
     assert "error &lt; 1e-4" in html and "a &amp; b" in html and html.count("<tr>") == 3
     assert table._repr_markdown_().splitlines()[2] == "| error < 1e-4 | 0.95% | 1.8% |"
-    assert repr(table).splitlines()[0].split() == ["T", "the", "paper", "here"]
+    assert repr(table).splitlines()[0].split() == ["T", "the", "paper", "(where)", "here"]
     with pytest.raises(ValueError, match="quantity, paper, here"):
         plotting.beside_paper([("only two", "cells")])
+    with pytest.raises(ValueError, match="rows of \\[3, 4\\] cells"):
+        plotting.beside_paper([("a", "b", "c"), ("a", "b", "c", "d")])
+
+
+def test_beside_paper_has_a_column_for_the_courses_own_target():
+    table = plotting.beside_paper([("Amari index", "< 0.05 (Fig. 3)", "0.002", "< 0.01 (ours)")], title="ICA")
+    html = table._repr_html_()
+    assert html.count("<th ") == 4 and "ours: target and tolerance" in html and 'class="col-target"' in html
+    assert table._repr_markdown_().splitlines()[1] == "|---|---|---|---|"
 
 
 def test_animation_html_needs_no_internet():

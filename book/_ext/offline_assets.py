@@ -1,23 +1,21 @@
-"""Point MathJax and the ipywidgets manager at the copies vendored from npm, when they are there.
+"""Point MathJax at the copy vendored from npm, when it is there.
 
-``book/vendor/fetch.sh`` (run by ``make book``) copies them into ``book/_static/vendor``. Without
-them, Sphinx's and MyST-NB's CDN defaults stay, and ``fetch.sh`` has already printed a warning.
+``book/vendor/fetch.sh`` (run by ``make book``) copies it into ``book/_static/vendor``. Without it,
+Sphinx's CDN default stays, and ``fetch.sh`` has already printed a warning. (The site needs no other
+JavaScript from npm: its explorers are static HTML, see ``page_weight.py``; axe-core, also vendored by
+``fetch.sh``, is only for the browser test.)
 """
 
 from pathlib import Path
 
 VENDOR = Path(__file__).resolve().parent.parent / "_static" / "vendor"
+MATHJAX = "vendor/mathjax/tex-chtml.js"        # TeX input only: the pages have no MathML
 
 
 def _use_vendored(app, config):
     if not (VENDOR / ".stamp").exists():
         return
-    config.mathjax_path = "vendor/mathjax/tex-mml-chtml.js"
-    config.nb_ipywidgets_js = {
-        "vendor/require.js": {},
-        "widgets-compat.js": {},                # fonts path and a MathJax 2 shim for the widgets
-        "vendor/html-manager/embed-amd.js": {},
-    }
+    config.mathjax_path = MATHJAX
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -34,5 +32,5 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("config-inited", _use_vendored, priority=100)
-    app.connect("html-page-context", _dedupe_scripts, priority=100)   # early: a later handler may end the event
+    app.connect("html-page-context", _dedupe_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

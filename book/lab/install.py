@@ -11,12 +11,15 @@ This script
   ``book/references.bib``: in JupyterLab the extension replaces each key by the label the website
   prints — "Nocedal and Wright [2006]" for {cite:t}, "[Bell and Sejnowski, 1995]" for {cite:p} — and
   gives it the full reference as its tooltip. A key that is not in the bibliography keeps its warning.
+* installs ``coursekit-glue`` (``book/lab/coursekit-glue/``, the same kind of file): jupyterlab-myst knows no
+  myst-nb glue, and renders ``{glue:text}`key:.3g` `` as the bare "key:.3g". The extension shows instead
+  the value the notebook's own outputs hold for that key, formatted as myst-nb formats it, and updates
+  it when the cell that glues it runs again; before that cell has run, a grey "[run the cells above]"
+  with the key in its tooltip. ``{glue}`` roles and the ``{glue:figure}`` (and other glue) directives
+  too; ``tests/test_lab_glue.py`` compares its formatting with myst-nb's.
 * writes ``<venv>/share/jupyter/lab/settings/overrides.json`` so that JupyterLab neither fetches news
   nor checks for updates (both reach for the internet, which the course never needs) and does not
   ask about it.
-
-Not covered: jupyterlab-myst 2.7 renders a myst-nb ``{glue:text}`name` `` role as the bare name, in a plain
-<span> with nothing to tell it from text, so a glued number shows its name in JupyterLab.
 
 Labels follow sphinxcontrib-bibtex's author_year style as configured in ``_config.yml`` (one author:
 "Hopfield"; two: "Minsky and Papert"; more: "Amit et al."), and tooltips its default "plain" entry
@@ -37,6 +40,7 @@ from pybtex.richtext import Text
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 EXTENSION = HERE / "coursekit-citations"
+GLUE = HERE / "coursekit-glue"
 BIB = ROOT / "book" / "references.bib"
 SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
 
@@ -78,10 +82,15 @@ def label(ref: dict[str, str], kind: str) -> str:
 
 
 def install(venv: Path) -> Path:
-    """Copy the extension into ``venv``, write its references.json and the settings overrides."""
+    """Copy the extensions into ``venv``, write the citations' references.json and the settings overrides;
+    return the citations extension's folder."""
     if not (venv / "bin" / "python").exists() and not (venv / "Scripts" / "python.exe").exists():
         raise ValueError(f"venv: {venv} is not a virtualenv (no bin/python)")
-    target = venv / "share" / "jupyter" / "labextensions" / "coursekit-citations"
+    extensions = venv / "share" / "jupyter" / "labextensions"
+    glue = extensions / GLUE.name
+    shutil.rmtree(glue, ignore_errors=True)
+    shutil.copytree(GLUE, glue)
+    target = extensions / EXTENSION.name
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(EXTENSION, target)
     labels = {key: {"t": label(ref, "t"), "p": label(ref, "p"), "title": ref["title"]}
@@ -97,4 +106,5 @@ def install(venv: Path) -> Path:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python book/lab/install.py VENV")
-    print(f"coursekit-citations installed in {install(Path(sys.argv[1]))}")
+    installed = install(Path(sys.argv[1]))
+    print(f"coursekit-citations and coursekit-glue installed in {installed.parent}")

@@ -37,9 +37,10 @@ from ._numerics import one_blas_thread
 from ._validate import OneOf, Rng, as_array, positive_int, validate
 
 __all__ = [
-    "output_size", "im2col", "col2im",
-    "conv2d", "conv2d_backward", "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
-    "Conv2D", "MaxPool2D", "AvgPool2D", "small_cnn", "feature_maps", "receptive_field", "shift_images",
+    "output_size", "im2col",
+    "conv2d", "max_pool2d", "avg_pool2d", "avg_pool2d_backward",
+    "Conv2D", "MaxPool2D", "AvgPool2D", "small_cnn", "feature_maps", "receptive_field", "visible_pixels",
+    "shift_images",
 ]
 
 
@@ -125,7 +126,7 @@ def _im2col_index(shape, kh, kw, s, p):
     return index
 
 
-def _col2im(cols, shape, kh, kw, s, p):
+def _col2im_unchecked(cols, shape, kh, kw, s, p):
     """col2im without validation: add every entry back onto the padded pixel im2col took it from.
 
     Two equivalent ways, whichever is faster: one vectorised add per kernel tap (u, v) — kh·kw adds of
@@ -164,13 +165,14 @@ def im2col(x, kh: int, kw: int | None = None, stride: int = 1, padding: int = 0)
     return _im2col(x, kh, kw, stride, padding)
 
 
-def col2im(cols, x_shape, kh: int, kw: int | None = None, stride: int = 1, padding: int = 0) -> np.ndarray:
+def _col2im(cols, x_shape, kh: int, kw: int | None = None, stride: int = 1, padding: int = 0) -> np.ndarray:
     """The adjoint of :func:`im2col`: add each column back onto the pixels it came from.
 
     cols: (C·kh·kw, N·OH·OW); x_shape: (N, C, H, W). Satisfies ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for all
     x and c, which makes it the backward pass of im2col. Padding pixels are dropped.
 
-    Used in: no notebook yet (week 5's module; tested in tests/test_conv.py).
+    Private: week 5's build-it exercise asks for the backward pass it is part of (notebooks/05-cnn.ipynb);
+    tested in tests/test_conv.py.
     """
     x_shape = tuple(positive_int(int(d), name="x_shape") for d in np.ravel(x_shape))
     if len(x_shape) != 4:
@@ -187,7 +189,7 @@ def col2im(cols, x_shape, kh: int, kw: int | None = None, stride: int = 1, paddi
                          f"x_shape={x_shape}; got {cols.shape}")
     if cols.dtype.kind != "f":
         cols = cols.astype(float)
-    return _col2im(cols, x_shape, kh, kw, stride, padding)
+    return _col2im_unchecked(cols, x_shape, kh, kw, stride, padding)
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,7 +215,7 @@ def _conv_backward(dy, cols, x_shape, W, s, p):
         dW = (dY @ cols.T).reshape(W.shape)
         dcols = W.reshape(F, -1).T @ dY
     db = dY.sum(axis=1)
-    dx = _col2im(dcols, x_shape, kh, kw, s, p)
+    dx = _col2im_unchecked(dcols, x_shape, kh, kw, s, p)
     return dx, dW, db
 
 
@@ -244,12 +246,12 @@ def conv2d(x, W, b=None, stride: int = 1, padding: int = 0) -> np.ndarray:
     return _conv_forward(x, W, b, stride, padding)[0]
 
 
-def conv2d_backward(dy, x, W, stride: int = 1, padding: int = 0):
+def _conv2d_backward(dy, x, W, stride: int = 1, padding: int = 0):
     """Gradients (dx, dW, db) of a loss L given dy = ∂L/∂y for y = conv2d(x, W, b, stride, padding), eq. (2).
 
     dW = dY X_colᵀ, db = Σ dY over images and pixels, dx = col2im(W_rowᵀ dY).
 
-    Used in: no notebook yet (week 5's module; tested in tests/test_conv.py).
+    Private: week 5's build-it exercise asks for it (notebooks/05-cnn.ipynb); its check compares with this.
     """
     x, W, _, stride, padding = _check_conv(x, W, None, stride, padding)
     OH, OW = _geometry(x.shape, W.shape[2], W.shape[3], stride, padding)
@@ -338,11 +340,11 @@ def max_pool2d(x, size=2, stride=None) -> np.ndarray:
     return _max_pool(x, kh, kw, s)[0]
 
 
-def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
+def _max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
     """∂L/∂x for max pooling: each output's gradient goes to the input that was the maximum of its
     window (the first one, on ties, as in PyTorch); where windows overlap, gradients add up.
 
-    Used in: week 5, notebooks/05-cnn.ipynb, by the check of an exercise.
+    Private: an exercise of week 5 asks for it (notebooks/05-cnn.ipynb); its check compares with this.
     """
     x, kh, kw, s = _check_pool(x, size, stride)
     y, arg = _max_pool(x, kh, kw, s)
@@ -535,28 +537,56 @@ def feature_maps(model: nn.Sequential, x) -> list[tuple[str, np.ndarray]]:
     return out
 
 
+def _windows(layers, name="receptive_field"):
+    """(kernel, stride, padding) of every layer with a window, bottom up; layers without one are skipped."""
+    for layer in list(layers):
+        if isinstance(layer, Conv2D):
+            yield layer.kernel_size[0], layer.stride, layer.padding
+        elif isinstance(layer, _Pool):
+            yield layer.size[0], layer.stride, 0
+        elif isinstance(layer, (nn.Flatten, nn.Dense)):
+            raise ValueError(f"{name} is defined up to the last convolution or pooling layer, not through {layer!r}")
+
+
 def receptive_field(layers) -> int:
     """Side length, in input pixels, of the region that one output unit of ``layers`` depends on.
 
     Going up a layer of kernel k and stride s: r ← r + (k − 1)·j, j ← j·s, from r = j = 1 (j is the
     spacing, in input pixels, of neighbouring units). Layers without a window (ReLU, …) change nothing.
+    The image border is ignored: see :func:`visible_pixels` for what a unit near it actually sees.
 
     Used in: week 5, notebooks/05-cnn.ipynb.
     """
     r, j = 1, 1
-    for layer in list(layers):
-        if isinstance(layer, Conv2D):
-            k, s = layer.kernel_size[0], layer.stride
-        elif isinstance(layer, _Pool):
-            k, s = layer.size[0], layer.stride
-        elif isinstance(layer, (nn.Flatten, nn.Dense)):
-            raise ValueError("receptive_field is defined up to the last convolution or pooling layer, "
-                             f"not through {layer!r}")
-        else:
-            continue
+    for k, s, _ in _windows(layers):
         r += (k - 1) * j
         j *= s
     return r
+
+
+def visible_pixels(layers, image_size: int) -> np.ndarray:
+    """How many real pixels of an ``image_size``-wide image each output unit of ``layers`` sees, along one axis.
+
+    :func:`receptive_field` counts pixels of an unbounded image; near the border part of a unit's field
+    lies in the zero padding, which holds no pixel. Going down one layer of kernel k, stride s and padding
+    p, the outputs lo…hi depend on the inputs s·lo − p … s·hi − p + k − 1, clipped to the input's size.
+    Returns an integer array with one entry per output position (the same along both axes for square
+    windows on square images).
+
+    Used in: week 5, notebooks/05-cnn.ipynb.
+    """
+    n = positive_int(image_size, name="image_size")
+    windows = list(_windows(layers, "visible_pixels"))
+    sizes = [n]
+    for k, s, p in windows:
+        if k > sizes[-1] + 2 * p:
+            raise ValueError(f"a window of {k} does not fit in {sizes[-1]} pixels with padding {p}: "
+                             f"image_size={image_size} is too small for these layers")
+        sizes.append((sizes[-1] + 2 * p - k) // s + 1)
+    lo = hi = np.arange(sizes[-1])
+    for (k, s, p), n_in in zip(reversed(windows), reversed(sizes[:-1])):
+        lo, hi = np.maximum(s * lo - p, 0), np.minimum(s * hi - p + k - 1, n_in - 1)
+    return hi - lo + 1
 
 
 def shift_images(x, dy: int = 0, dx: int = 0) -> np.ndarray:

@@ -207,7 +207,9 @@ def brownian(n_walkers: int, n_steps: int, *, D: float, dt: float, rng: np.rando
           dt=Real(0, None, closed="neither"), rng=Rng())
 def langevin(n_walkers: int, n_steps: int, *, D: float, tau: float, dt: float,
              rng: np.random.Generator, v0: str | float = "equilibrium") -> tuple[np.ndarray, np.ndarray]:
-    """Langevin's (1908) force balance m dv/dt = −γ v + ξ(t), white noise ⟨ξ(t)ξ(t')⟩ = 2γkT δ(t − t').
+    """Langevin's (1908) force balance m dv/dt = −γ v + ξ(t), with the white-noise force of Ornstein
+    (1917) and Uhlenbeck & Ornstein (1930), ⟨ξ(t)ξ(t')⟩ = 2γkT δ(t − t'): the velocity is an
+    Ornstein–Uhlenbeck process. (Langevin himself needed only ⟨xξ⟩ = 0 and equipartition.)
 
     Parameterised by D = kT/γ and tau = m/γ (so ⟨v²⟩ = kT/m = D/tau). Integrated *exactly* for any dt:
     given v_n, the pair (v_{n+1}, Δx_n) is Gaussian with a = e^{−dt/τ},
@@ -252,7 +254,9 @@ def langevin(n_walkers: int, n_steps: int, *, D: float, tau: float, dt: float,
 
 
 def langevin_msd(t, *, D: float, tau: float) -> np.ndarray:
-    """Langevin's MSD from equilibrium, ⟨x²(t)⟩ = 2D[t − τ(1 − e^{−t/τ})] (Langevin 1908; Ornstein–Uhlenbeck).
+    """The MSD of Langevin's equation from equilibrium, ⟨x²(t)⟩ = 2D[t − τ(1 − e^{−t/τ})], ballistic
+    (D/τ) t² for t ≪ τ and 2D(t − τ) for t ≫ τ (Ornstein 1917; Uhlenbeck & Ornstein 1930). Langevin
+    (1908) kept only the long-time limit 2Dt.
 
     Used in: week 9, notebooks/09-diffusion.ipynb.
     """
@@ -378,3 +382,18 @@ def estimate_D(x, dt: float) -> DEstimate:
     n = d.size
     D = float(np.mean(d * d) / (2 * dt))
     return DEstimate(D, D * np.sqrt(2 / n), n)
+
+
+def _estimate_D_noisy(x, dt: float) -> float:
+    """D from tracks with localisation noise, unbiased: the covariance-based estimator
+    D̂ = ⟨Δx_k²⟩/(2 dt) + ⟨Δx_k Δx_{k+1}⟩/dt (Vestergaard, Blainey & Flyvbjerg 2014).
+
+    If each recorded position is the true one plus an independent error of variance σ², then
+    ⟨Δx²⟩ = 2D dt + 2σ² and ⟨Δx_k Δx_{k+1}⟩ = −σ², so the second term removes the noise's bias.
+    Means over every walker, time and coordinate; products never span two walkers.
+    Private: the reference of week 9's exercise, which asks students to derive and write it.
+    """
+    x, _ = as_tracks(x, min_len=3)
+    dt = positive(dt, name="dt")
+    d = np.diff(x, axis=1)
+    return float(np.mean(d * d) / (2 * dt) + np.mean(d[:, :-1] * d[:, 1:]) / dt)

@@ -23,7 +23,7 @@ from ._numerics import one_blas_thread, sigmoid, softplus
 from ._validate import OneOf, Rng, as_array, as_matrix, as_rng, in_range, positive, positive_int, validate
 
 __all__ = [
-    "Whitening", "whiten", "ICAResult", "fastica", "fastica_update", "infomax", "natural_gradient_step",
+    "Whitening", "whiten", "ICAResult", "fastica", "infomax",
     "amari_index", "kurtosis", "negentropy", "projection_kurtosis",
     "speakers", "random_mixing", "image_patches",
 ]
@@ -192,13 +192,13 @@ _NONLINEARITIES = {"logcosh": _g_logcosh, "cube": _g_cube, "exp": _g_exp}
 
 
 @validate(fun=OneOf(*_NONLINEARITIES))
-def fastica_update(w, Z, fun: str = "logcosh") -> np.ndarray:
+def _fastica_update(w, Z, fun: str = "logcosh") -> np.ndarray:
     """One fixed-point step of one-unit FastICA, ``w⁺ = E[z g(wᵀz)] − E[g'(wᵀz)] w``, then ``w⁺/‖w⁺‖``.
 
     Z: whitened data (n × k); w: unit vector (k,). With ``g = tanh`` (``fun="logcosh"``), ``u³``
     (``"cube"``) or ``u exp(−u²/2)`` (``"exp"``). Hyvärinen & Oja (2000), eq. 40.
 
-    Used in: week 4, notebooks/04-ica.ipynb, by the check of an exercise.
+    Private: an exercise of week 4 asks for it (notebooks/04-ica.ipynb); its check compares with this.
     """
     Z = as_matrix(Z, name="Z")
     w = as_array(w, name="w", ndim=1)
@@ -319,14 +319,14 @@ def fastica(X, n_components: int | None = None, *, algorithm: str = "symmetric",
 # Infomax with the natural gradient
 # --------------------------------------------------------------------------------------------
 
-def natural_gradient_step(W, Z, eta: float) -> np.ndarray:
+def _natural_gradient_step(W, Z, eta: float) -> np.ndarray:
     """One infomax step with the natural gradient, on a batch ``Z`` (b × k) of whitened data.
 
     ``u = W z``, ``y = σ(u)`` (the logistic of Bell & Sejnowski 1995); the entropy gradient
     ``ΔW ∝ (Wᵀ)^{-1} + (1 − 2y) zᵀ`` times ``WᵀW`` (Amari et al. 1996) gives
     ``W ← W + η [I + ⟨(1 − 2y) uᵀ⟩] W``, with ⟨·⟩ the batch mean — no matrix inverse.
 
-    Used in: week 4, notebooks/04-ica.ipynb, by the check of an exercise.
+    Private: an exercise of week 4 asks for it (notebooks/04-ica.ipynb); its check compares with this.
     """
     W = as_matrix(W, name="W", square=True)
     Z = as_matrix(Z, name="Z", shape=(None, W.shape[0]))

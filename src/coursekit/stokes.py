@@ -36,12 +36,12 @@ __all__ = [
     "BERG_BROWN",
     "reynolds_number", "stokes_drag", "Coasting", "coasting", "peclet_number",
     "LinkSwimmer", "link_swimmer", "scallop", "purcell_swimmer", "link_angles", "link_points",
-    "resistance_matrix", "body_velocity", "SwimResult", "swim", "cycle_displacement",
+    "SwimResult", "swim", "cycle_displacement",
     "purcell_stroke", "scallop_stroke", "fourier_stroke", "reciprocal_stroke", "reversed_stroke",
     "DragCoefficients", "gray_hancock", "helix_propulsion", "HelixSwim", "helix_swimmer",
     "turn_cosines", "mean_turn_angle", "turn", "RunTumble", "run_and_tumble",
     "effective_diffusion", "persistent_msd", "chemotactic_drift",
-    "receptor_capture", "half_max_receptors", "receptor_coverage",
+    "receptor_capture", "half_max_receptors", "receptor_coverage", "sensing_precision",
 ]
 
 # Berg & Brown (1972), wild-type E. coli in an isotropic solution: mean speed (µm/s), mean run and
@@ -119,7 +119,10 @@ def peclet_number(L, v, D):
     """Pe = v L / D: transport by motion over transport by diffusion across a length L.
 
     Purcell (1977) calls it S, the stirring number: a bacterium (L ≈ 1 µm, v ≈ 30 µm/s) in a nutrient
-    with D ≈ 10⁻⁹ m²/s has S ≈ 0.03 — swimming or stirring cannot beat diffusion at that scale.
+    with D ≈ 10⁻⁹ m²/s has S ≈ 0.03 — swimming or stirring cannot beat diffusion at that scale. It is
+    the (mass-transfer) Péclet number; the Sherwood number that Purcell's footnote names is another
+    quantity, the dimensionless mass-transfer rate Sh = kL/D, which depends on Pe (Sh → 2 for a sphere,
+    with L its diameter, as Pe → 0).
     L (m), v (m/s), D (m²/s); arrays broadcast.
 
     Used in: week 11, notebooks/11-low-reynolds.ipynb.
@@ -248,14 +251,14 @@ def link_points(swimmer: LinkSwimmer, x, y, theta, alpha) -> np.ndarray:
     return start - centre_ref[:, None, :] + X[:, None, :]
 
 
-def resistance_matrix(swimmer: LinkSwimmer, theta, alpha) -> np.ndarray:
+def _resistance_matrix(swimmer: LinkSwimmer, theta, alpha) -> np.ndarray:
     """The RFT resistance matrix R(θ, α), shape (B, 3 + M, 3 + M), for q = (x, y, θ, α₁ … α_M).
 
     The generalised forces the fluid exerts are Q = −R q̇, R = Σ_links ∫ Jᵀ K J ds with J = ∂r/∂q and
     K = ξ_∥ t̂t̂ᵀ + ξ_⊥ (I − t̂t̂ᵀ); R is symmetric positive definite and q̇ᵀR q̇ is the power dissipated.
     Its first three rows are the total force (x, y) and the torque about the pose point.
 
-    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`swim`.
+    Private: building this balance is week 11's exercise (``swimmer_velocity``); :func:`swim` uses it.
     """
     phi = link_angles(swimmer, theta, alpha)                              # (B, N)
     t = np.stack([np.cos(phi), np.sin(phi)], axis=-1)                    # (B, N, 2)
@@ -272,17 +275,39 @@ def resistance_matrix(swimmer: LinkSwimmer, theta, alpha) -> np.ndarray:
     return np.einsum("p,bpdi,bpdj->bij", swimmer.w, J, KJ)
 
 
-def body_velocity(swimmer: LinkSwimmer, theta, alpha, alpha_dot) -> np.ndarray:
+def _body_velocity(swimmer: LinkSwimmer, theta, alpha, alpha_dot) -> np.ndarray:
     """(ẋ, ẏ, θ̇) of a free swimmer, shape (B, 3), given its shape α and shape velocity α̇.
 
     No inertia, so the total force and torque vanish at every instant:
     R_bb (ẋ, ẏ, θ̇) + R_bs α̇ = 0 ⇒ (ẋ, ẏ, θ̇) = −R_bb⁻¹ R_bs α̇ (Purcell 1977; Becker et al. 2003).
 
-    Used in: week 11, notebooks/11-low-reynolds.ipynb, through :func:`swim`.
+    Private: it is the answer of week 11's build-it exercise ``swimmer_velocity``; :func:`swim` uses it.
     """
-    R = resistance_matrix(swimmer, theta, alpha)
+    R = _resistance_matrix(swimmer, theta, alpha)
     rhs = R[:, :3, 3:] @ np.atleast_2d(np.asarray(alpha_dot, dtype=float))[..., None]
     return -np.linalg.solve(R[:, :3, :3], rhs)[..., 0]
+
+
+def _velocity_function(swimmer: LinkSwimmer) -> Callable:
+    """velocity(θ, α, α̇) → (ẋ, ẏ, θ̇) of a free ``swimmer``: one configuration (θ a number, α and α̇
+    of shape (M,)) gives shape (3,); a batch (θ (B,), α and α̇ (B, M)) gives (B, 3).
+
+    Handed to students' integrators by week 11's check ``stokes.net_motion``; it lives here, in the
+    model, so that an error from a bad call is reported as the caller's.
+    """
+    M = swimmer.n_joints
+
+    def velocity(theta, alpha, alpha_dot):
+        th = np.asarray(theta, dtype=float)
+        a, ad = np.asarray(alpha, dtype=float), np.asarray(alpha_dot, dtype=float)
+        single = th.ndim == 0
+        if a.shape[-1:] != (M,) or ad.shape != a.shape or (single and a.ndim != 1):
+            raise ValueError(f"velocity(theta, alpha, alpha_dot) takes alpha and alpha_dot of shape ({M},) "
+                             f"(or ({M},) per row of a batch); got shapes {a.shape} and {ad.shape}")
+        V = _body_velocity(swimmer, np.atleast_1d(th), np.atleast_2d(a), np.atleast_2d(ad))
+        return V[0] if single else V
+
+    return velocity
 
 
 @dataclass
@@ -314,7 +339,7 @@ def swim(swimmer: LinkSwimmer, stroke: Callable, t_end: float, n_steps: int = 40
     """Integrate the pose of a free swimmer whose shape follows ``stroke`` (classical RK4, fixed step).
 
     stroke(t) → (α, α̇), each of shape (M,) or (B, M): B strokes are integrated at once, vectorised.
-    The pose obeys d(x, y, θ)/dt = V(θ, α(t), α̇(t)) from :func:`body_velocity`; RK4's error is
+    The pose obeys d(x, y, θ)/dt = V(θ, α(t), α̇(t)) from the zero-force, zero-torque balance; RK4's error is
     O(h⁴): a few hundred steps per smooth stroke period give net displacements good to ~1e-10 of a length.
 
     Used in: week 11, notebooks/11-low-reynolds.ipynb.
@@ -331,7 +356,7 @@ def swim(swimmer: LinkSwimmer, stroke: Callable, t_end: float, n_steps: int = 40
 
     def f(t, q):
         a, ad = _stroke_eval(stroke, t, M)
-        return body_velocity(swimmer, q[:, 2], np.broadcast_to(a, (B, M)), np.broadcast_to(ad, (B, M)))
+        return _body_velocity(swimmer, q[:, 2], np.broadcast_to(a, (B, M)), np.broadcast_to(ad, (B, M)))
 
     poses = np.empty((n_steps + 1, B, 3))
     alphas = np.empty((n_steps + 1, B, M))
@@ -782,3 +807,20 @@ def receptor_coverage(N, s, a):
     N = _nonnegative_array(N, "N")
     s, a = _positive_array(s, "s"), _positive_array(a, "a")
     return scalar_or_array(N * s**2 / (4 * a**2))
+
+
+def sensing_precision(D, a, c, T):
+    """Berg & Purcell's limit on measuring a concentration: δc/c ≈ 1/√(D a c T).
+
+    A cell of radius a holds about N ≈ c a³ molecules at a time, counted with Poisson noise 1/√N; the
+    molecules inside are replaced by diffusion every a²/D, so in a time T the cell makes T D/a²
+    independent counts, and δc/c ≈ 1/√(c a³ · T D/a²) = 1/√(D a c T) — up to a factor of order one that
+    depends on how the cell counts (a perfect absorber that counts every arrival, 4πDacT of them, does
+    better by √(4π)). Berg & Purcell (1977), abstract: "approximately (TcaD)^(-1/2)".
+    D (m²/s), a (m), c (molecules per m³), T (s); arrays broadcast.
+
+    Used in: week 11, notebooks/11-low-reynolds.ipynb.
+    """
+    D, a = _positive_array(D, "D"), _positive_array(a, "a")
+    c, T = _positive_array(c, "c"), _positive_array(T, "T")
+    return scalar_or_array(1 / np.sqrt(D * a * c * T))

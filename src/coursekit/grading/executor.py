@@ -39,7 +39,7 @@ import numpy as np
 from . import plain
 from .channels import DROPPED, SHELL_MAX, Wire
 from .kernel import Isolation, Limits, Slot, start_kernel, stop_kernel
-from .registry import get_check, is_unanswered
+from .registry import get_check
 
 PREPARE = """\
 def _coursekit_prepare(names):
@@ -302,18 +302,23 @@ def _private_ask(ask: Ask, evaluate: Callable[[str], tuple[str, Any]]) -> AskRes
         if desc["kind"] == "other":
             return AskResult("error", detail=f"a hidden check cannot use an answer of type {desc.get('type')}")
         answer = desc["value"] if desc["kind"] == "plain" else _RemoteFunction(ask.expression, evaluate)
-        inputs = chk.inputs(np.random.default_rng(ask.seed))
         try:
-            data = chk.ask(answer, inputs)
-        except _StudentError as exc:
+            data = chk.ask(answer, chk.inputs(np.random.default_rng(ask.seed)))
+        except _StudentError as exc:            # as registry.ask decides for public checks
+            if str(exc).startswith("NotImplementedError"):
+                return AskResult("answered", plain.dumps({"status": "not attempted", "reason":
+                                 "Your code raises NotImplementedError: replace it with your answer."}))
             return AskResult("answered", plain.dumps({"status": "error", "error": str(exc)}))
-        if is_unanswered(data):
-            return AskResult("answered", plain.dumps({"status": "not attempted"}))
-        return AskResult("answered", plain.dumps({"status": "answered", "data": data}))
+        try:
+            return AskResult("answered", plain.dumps({"status": "answered", "data": data}))
+        except (plain.NotPlainData, ValueError) as exc:
+            return AskResult("answered", plain.dumps({"status": "answered", "unreadable": str(exc)[:300]}))
     except _KernelGone as exc:
         return AskResult(exc.kind)
-    except Exception as exc:             # the check's own code failed on this answer
-        return AskResult("error", detail=f"the check could not use the answer ({type(exc).__name__})")
+    except Exception as exc:             # the check's own code failed: the checker's fault, not the student's
+        return AskResult("answered", plain.dumps({"status": "checker error", "error": (
+            f"The hidden check {ask.name!r} itself failed ({type(exc).__name__}). This is a problem in the "
+            "private tests, not in your answer: tell your instructor.")}))
 
 
 class Runner:

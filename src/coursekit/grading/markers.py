@@ -6,11 +6,18 @@ In an instructor notebook, code solutions sit between ``### BEGIN SOLUTION`` and
 (``...  # YOUR CODE HERE``, or ``name = ...  # YOUR CODE HERE`` where the solution assigns names, so
 that ``check(..., name)`` still runs and reports "not attempted"), clears every output and keeps
 no metadata that could carry a solution.
+
+A student notebook opens with one more code cell (:func:`install_cell`): on Colab, or any machine
+without ``coursekit``, it installs the course's package from the course's repository, quietly;
+where ``coursekit`` is installed it does nothing. The repository is the one ``_config.yml`` names
+(``repository: url`` and ``branch``), found next to the instructor notebooks or above them, so a
+course that forks the repository points everything at its fork by changing that one setting.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -18,7 +25,7 @@ from pathlib import Path
 import nbformat
 
 __all__ = ["MarkerError", "strip_source", "solution_regions", "make_student_notebook", "write_student_notebooks",
-           "CODE_PLACEHOLDER", "MARKDOWN_PLACEHOLDER"]
+           "CODE_PLACEHOLDER", "MARKDOWN_PLACEHOLDER", "install_cell", "find_repository", "INSTALL_CELL_ID"]
 
 CODE_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 MARKDOWN_MARKERS = ("<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->")
@@ -27,7 +34,8 @@ MARKDOWN_PLACEHOLDER = "*Write your answer here.*"
 _ANY_MARKER = re.compile(r"(BEGIN|END)\s+SOLUTION", re.IGNORECASE)
 
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
-KEEP_CELL_METADATA = ("tags",)
+KEEP_CELL_METADATA = ("tags", "mystnb")     # tags and MyST-NB display options (a figure's alt text)
+INSTALL_CELL_ID = "coursekit-install"
 
 
 class MarkerError(ValueError):
@@ -113,11 +121,75 @@ def _where(path: str | Path, index: int, cell) -> str:
     return f"{path}, cell {index}" + (f" (id {cid})" if cid else "")
 
 
-def make_student_notebook(nb: nbformat.NotebookNode, path: str | Path = "notebook") -> nbformat.NotebookNode:
-    """A student version of instructor notebook ``nb`` (which is not modified)."""
+def find_repository(start: str | Path) -> tuple[str, str] | None:
+    """(url, branch) of the course repository, from the first ``_config.yml`` at or above ``start``
+    (an existing notebook or folder) that names one (``repository: url``); None if there is none."""
+    here = Path(start).resolve()
+    if not here.exists():
+        return None
+    for folder in [here, *here.parents] if here.is_dir() else here.parents:
+        config = folder / "_config.yml"
+        if config.is_file():
+            found = _repository_in(config.read_text(encoding="utf-8"))
+            if found:
+                return found
+    return None
+
+
+def _repository_in(text: str) -> tuple[str, str] | None:
+    try:
+        import yaml
+    except ImportError:                              # PyYAML comes with the book extras; read it plainly
+        yaml = None
+    if yaml is not None:
+        repo = (yaml.safe_load(text) or {}).get("repository") or {}
+        url, branch = repo.get("url"), repo.get("branch")
+    else:
+        block = re.search(r"^repository:[ \t]*\n((?:[ \t]+.*(?:\n|$))*)", text, re.M)
+        block = block.group(1) if block else ""
+        url, branch = (_value(block, key) for key in ("url", "branch"))
+    if not url or not str(url).startswith(("https://", "http://")):
+        return None
+    return str(url).rstrip("/"), str(branch or "main")
+
+
+def _value(block: str, key: str) -> str | None:
+    m = re.search(rf"^[ \t]+{key}:[ \t]*[\"']?([^\"'\s#]+)", block, re.M)
+    return m.group(1) if m else None
+
+
+def install_cell(url: str, branch: str = "main") -> nbformat.NotebookNode:
+    """The first cell of a student notebook: installs coursekit where it is missing (Colab), quietly.
+
+    Tagged ``remove-cell``, so the website does not show it.
+    """
+    spec = f"coursekit @ git+{url}@{branch}"
+    source = "\n".join([
+        "# On Colab (or wherever coursekit is missing) this installs the course's package; elsewhere it does nothing.",
+        "import importlib, importlib.util, subprocess, sys",
+        "if importlib.util.find_spec(\"coursekit\") is None:",
+        f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"--quiet\", {json.dumps(spec)}], check=True)",
+        "    importlib.invalidate_caches()",
+    ])
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
+    cell["id"] = INSTALL_CELL_ID
+    return cell
+
+
+def make_student_notebook(nb: nbformat.NotebookNode, path: str | Path = "notebook",
+                          repository: tuple[str, str] | None = None) -> nbformat.NotebookNode:
+    """A student version of instructor notebook ``nb`` (which is not modified).
+
+    ``repository`` is (url, branch) for the install cell; by default it is found from ``path``
+    (:func:`find_repository`), and without one the notebook has no install cell.
+    """
     student = nbformat.v4.new_notebook()
     student.metadata = {k: nb.metadata[k] for k in KEEP_NOTEBOOK_METADATA if k in nb.metadata}
     student.metadata["coursekit"] = {"assignment": Path(str(path)).stem, "student": True}
+    if repository is None:
+        repository = find_repository(path)
+    if repository is not None:
+        student.cells.append(install_cell(*repository))
     for index, cell in enumerate(nb.cells):
         where = _where(path, index, cell)
         source = strip_source(cell.source, cell.cell_type, where) if cell.cell_type in ("code", "markdown") \
@@ -129,8 +201,7 @@ def make_student_notebook(nb: nbformat.NotebookNode, path: str | Path = "noteboo
             new = nbformat.v4.new_markdown_cell(source, metadata=meta)
         else:
             new = nbformat.v4.new_raw_cell(source, metadata=meta)
-        if cell.get("id"):
-            new["id"] = cell["id"]
+        new["id"] = cell.get("id") or f"cell-{index}"     # stable ids: regenerating changes nothing
         student.cells.append(new)
     nbformat.validate(student)
     return student
