@@ -86,3 +86,32 @@ def test_encoder_training_is_validated():
         boltzmann.EncoderTraining(clamp_noise=(0.7, 0.0))
     with pytest.raises(TypeError, match="training must be a coursekit.boltzmann.EncoderTraining"):
         boltzmann.train_encoder(rng=0, training={"n_cycles": 3})
+
+
+def test_log_likelihood_gradient_is_data_minus_model_statistics(rng):
+    """∂/∂Wᵢⱼ of the mean log-likelihood of a Boltzmann machine without hidden units is
+    ⟨sᵢsⱼ⟩_data − ⟨sᵢsⱼ⟩_model (and ⟨sᵢ⟩_data − ⟨sᵢ⟩_model for bᵢ): the learning rule of week 2, section 4."""
+    n = 4
+    A = rng.normal(size=(n, n))
+    W = (A + A.T) / 2
+    np.fill_diagonal(W, 0.0)
+    b = rng.normal(size=n)
+    data = (rng.random((30, n)) < 0.5).astype(float)
+
+    def mean_log_likelihood(W, b):
+        states, p = boltzmann.boltzmann_probabilities(W, b)
+        index = (data @ (2 ** np.arange(n)[::-1])).astype(int)
+        return float(np.mean(np.log(p[index])))
+
+    states, p = boltzmann.boltzmann_probabilities(W, b)
+    model_pairs = (states * p[:, None]).T @ states
+    data_pairs = data.T @ data / len(data)
+    h = 1e-6
+    for i, j in [(0, 1), (1, 3), (2, 3)]:
+        E = np.zeros((n, n))
+        E[i, j] = E[j, i] = 1.0
+        numeric = (mean_log_likelihood(W + h * E, b) - mean_log_likelihood(W - h * E, b)) / (2 * h)
+        assert numeric == pytest.approx(data_pairs[i, j] - model_pairs[i, j], abs=1e-7)
+    e0 = np.eye(n)[0]
+    numeric = (mean_log_likelihood(W, b + h * e0) - mean_log_likelihood(W, b - h * e0)) / (2 * h)
+    assert numeric == pytest.approx(data[:, 0].mean() - p @ states[:, 0], abs=1e-7)

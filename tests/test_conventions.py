@@ -85,6 +85,7 @@ EXAMPLES = {
     "rbm.stack_rbm": lambda rng: rbm.stack_rbm(SMALL_RBM, BINARY, rbm.RBMTraining(epochs=1), rng=rng, n_hidden=2),
     "rbm.dbn_bound": lambda rng: rbm.dbn_bound(SMALL_RBM, TOP_RBM, BINARY, n_samples=2, rng=rng),
     "rbm.dbn_sample": lambda rng: rbm.dbn_sample(SMALL_RBM, TOP_RBM, 3, n_gibbs=2, rng=rng),
+    "rbm.fit_exact": lambda rng: rbm.fit_exact(BINARY, 2, rng=rng, n_steps=3, n_starts=2),
     "nn.Dense.__init__": lambda rng: nn.Dense(3, 2, rng=rng, init="uniform"),
     "nn.train": lambda rng: nn.train(nn.mlp([2, 3, 2], rng=0), nn.SoftmaxCrossEntropy(),
                                      nn.SGD(nn.mlp([2, 3, 2], rng=0).parameters()), XOR_X, XOR_Y, epochs=2,

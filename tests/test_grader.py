@@ -66,7 +66,7 @@ STUB = "import numpy as np\nfrom coursekit import optim\ncheck = lambda name, an
 SIG = "def sigmoid(z):\n    ### BEGIN SOLUTION\n    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n" \
       "    ### END SOLUTION\n\ncheck(\"optim.sigmoid\", sigmoid, points=2)"
 GRAD = "def logistic_gradient(theta, X, y, lam):\n    ### BEGIN SOLUTION\n" \
-       "    return optim.logistic_gradient(theta, X, y, lam)\n    ### END SOLUTION\n\n" \
+       "    return optim._logistic_gradient(theta, X, y, lam)\n    ### END SOLUTION\n\n" \
        "check(\"optim.logistic_gradient\", logistic_gradient)"
 
 
@@ -354,10 +354,10 @@ def batch(tmp_path_factory):
     isolated = iso.level in ("bubblewrap", "isolated")
 
     wrong = [("code", STUB), ("code", "def sigmoid(z):\n    return np.asarray(z, dtype=float)"),
-             ("code", "def logistic_gradient(theta, X, y, lam):\n    return -optim.logistic_gradient(theta, X, y, lam)"),
+             ("code", "def logistic_gradient(theta, X, y, lam):\n    return -optim._logistic_gradient(theta, X, y, lam)"),
              ("code", "n_newton = 99")] + cells[:1]
     partial = [cells[0], ("code", STUB),                               # moved, retyped, one answer deleted
-               ("code", "def logistic_gradient(theta, X, y, lam):\n    return -optim.logistic_gradient(theta, X, y, lam)"),
+               ("code", "def logistic_gradient(theta, X, y, lam):\n    return -optim._logistic_gradient(theta, X, y, lam)"),
                ("code", "def sigmoid(z):\n    z = np.asarray(z, dtype=float)\n    return np.exp(-np.logaddexp(0, -z))")]
     fixtures = {
         "correct": cells, "wrong": wrong, "partial": partial,

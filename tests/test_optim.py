@@ -87,9 +87,9 @@ def test_logistic_gradient_and_hessian_pass_the_finite_difference_check(rng):
     y = (rng.random(30) < 0.5).astype(float)
     theta = rng.normal(size=5)
     f = lambda t: optim.logistic_loss(t, X, y, lam=0.7)
-    assert optim.gradient_check(f, lambda t: optim.logistic_gradient(t, X, y, 0.7), theta) < 1e-7
-    H_num = optim.numerical_jacobian(lambda t: optim.logistic_gradient(t, X, y, 0.7), theta)
-    np.testing.assert_allclose(optim.logistic_hessian(theta, X, y, 0.7), H_num, rtol=1e-5, atol=1e-6)
+    assert optim.gradient_check(f, lambda t: optim._logistic_gradient(t, X, y, 0.7), theta) < 1e-7
+    H_num = optim.numerical_jacobian(lambda t: optim._logistic_gradient(t, X, y, 0.7), theta)
+    np.testing.assert_allclose(optim._logistic_hessian(theta, X, y, 0.7), H_num, rtol=1e-5, atol=1e-6)
 
 
 def test_newton_and_gradient_descent_agree_with_scikit_learn(cancer):
@@ -111,3 +111,55 @@ def test_newton_gradient_norm_falls_quadratically_at_the_end(cancer):
     # while g_{k+1}/g_k itself collapses
     assert g[-1] / g[-2] < 1e-3 and g[-2] / g[-3] < 1e-2
 
+
+
+def test_logistic_loss_is_convex_everywhere(rng, cancer):
+    """H = X̃ᵀSX̃ + λ diag(0, 1, …, 1) ⪰ 0 (week 0, section 2): the finite-difference Hessian of the loss at
+    random points has no negative eigenvalue (beyond its O(h²) error)."""
+    X, y = cancer
+    X = X[:, :5]
+    for _ in range(3):
+        theta = rng.normal(scale=2.0, size=6)
+        H = optim.numerical_hessian(lambda t: optim.logistic_loss(t, X, y, 1.0), theta)
+        assert np.linalg.eigvalsh(H)[0] > -1e-5
+
+
+def test_gradient_descent_reaches_the_one_optimum_from_any_start(rng, cancer):
+    X, y = cancer
+    X = X[:, :2]
+    target = optim.fit_logistic_newton(X, y, C=1.0, tol=1e-10)
+    for _ in range(4):
+        fit = optim.fit_logistic_gd(X, y, C=1.0, tol=1e-8, theta0=rng.normal(scale=5.0, size=3))
+        assert fit.converged
+        np.testing.assert_allclose(np.r_[fit.b, fit.w], np.r_[target.b, target.w], atol=1e-7)
+
+
+def test_theta0_is_where_the_fit_starts(cancer):
+    X, y = cancer
+    opt = optim.fit_logistic_newton(X, y, C=1.0, tol=1e-10)
+    again = optim.fit_logistic_newton(X, y, C=1.0, tol=1e-6, theta0=np.r_[opt.b, opt.w])
+    assert again.n_iter == 0
+    with pytest.raises(ValueError, match="theta0"):
+        optim.fit_logistic_gd(X, y, theta0=np.zeros(3))
+
+
+def test_newton_explains_a_singular_hessian_on_nearly_separable_data(cancer):
+    X, y = cancer
+    with pytest.raises(np.linalg.LinAlgError, match="probabilities pᵢ are exactly 0 or 1"):
+        optim.fit_logistic_newton(X, y, C=1e6, max_iter=100)
+
+
+def test_newton_is_drawn_to_a_saddle_that_gradient_descent_leaves():
+    """f = x⁴/4 − x²/2 + y²/2 (week 0, section 4): minima (±1, 0), a saddle at the origin. Newton's iteration
+    for x is Newton–Raphson on x³ − x, whose root 0 attracts exactly the starts with |x₀| < 1/√5."""
+    f = lambda v: v[0] ** 4 / 4 - v[0] ** 2 / 2 + v[1] ** 2 / 2
+    grad = lambda v: np.array([v[0] ** 3 - v[0], v[1]])
+    hess = lambda v: np.array([[3 * v[0] ** 2 - 1, 0.0], [0.0, 1.0]])
+    start = np.array([0.3, 1.2])
+    np.testing.assert_allclose(optim.newton_method(f, grad, hess, start, n_steps=30).xs[-1], [0, 0], atol=1e-12)
+    np.testing.assert_allclose(optim.gradient_descent(f, grad, start, eta=0.2, n_steps=60).xs[-1], [1, 0], atol=1e-3)
+    edge = 1 / np.sqrt(5)
+    for x0, end in [(edge - 1e-3, 0.0), (-edge + 1e-3, 0.0), (0.0, 0.0)]:
+        assert optim.newton_method(f, grad, hess, np.array([x0, 0.5]), n_steps=60).xs[-1][0] == pytest.approx(end, abs=1e-12)
+    beyond = optim.newton_method(f, grad, hess, np.array([0.9, 0.5]), n_steps=60).xs[-1][0]
+    assert beyond == pytest.approx(1.0, abs=1e-12)

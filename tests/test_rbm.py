@@ -25,7 +25,7 @@ def _brute_force(machine):
 def test_free_energy_sums_out_the_hidden_units(rng):
     machine = _small_rbm(rng)
     V, negE = _brute_force(machine)
-    np.testing.assert_allclose(rbm.free_energy(machine, V), -logsumexp(negE, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(rbm._free_energy(machine, V), -logsumexp(negE, axis=1), rtol=1e-12)
 
 
 @pytest.mark.parametrize("n_v, n_h", [(6, 3), (3, 6)])
@@ -33,7 +33,7 @@ def test_log_partition_is_exact(rng, n_v, n_h):
     machine = _small_rbm(rng, n_v, n_h)
     V, negE = _brute_force(machine)
     assert rbm.log_partition(machine) == pytest.approx(logsumexp(negE), rel=1e-12)
-    total = logsumexp(-rbm.free_energy(machine, V) - rbm.log_partition(machine))
+    total = logsumexp(-rbm._free_energy(machine, V) - rbm.log_partition(machine))
     assert np.exp(total) == pytest.approx(1.0, rel=1e-12)
 
 
@@ -58,7 +58,7 @@ def test_free_energy_and_pseudo_likelihood_agree_with_sklearn(rng):
     X = X[:300]
     sk = BernoulliRBM(n_components=8, n_iter=2, random_state=0).fit(X)
     machine = rbm.RBM(sk.components_.T.copy(), sk.intercept_visible_.copy(), sk.intercept_hidden_.copy())
-    np.testing.assert_allclose(rbm.free_energy(machine, X), sk._free_energy(X), rtol=1e-10)
+    np.testing.assert_allclose(rbm._free_energy(machine, X), sk._free_energy(X), rtol=1e-10)
     # sklearn flips one random unit per example and multiplies by n_features: an unbiased estimate
     # of our exact pseudo-likelihood; its mean over 60 × 300 draws is within ~1% (s.e. ≈ 0.3%).
     sk.random_state = np.random.RandomState(0)
@@ -172,7 +172,7 @@ def test_upside_down_top_rbm_makes_the_bound_exact(rng):
 def test_rbm_validation(rng):
     machine = _small_rbm(rng)
     with pytest.raises(ValueError, match="v must have 5 visible units"):
-        rbm.free_energy(machine, np.zeros(4))
+        rbm._free_energy(machine, np.zeros(4))
     with pytest.raises(ValueError, match=r"X must hold binary values \(or probabilities\) in \[0, 1\]; found 2 at \[0, 0\]"):
         rbm.train_rbm(np.full((3, 5), 2.0), 2, rbm.RBMTraining(epochs=1), rng=rng)
     with pytest.raises(ValueError, match="exact log Z needs"):
@@ -181,3 +181,35 @@ def test_rbm_validation(rng):
         rbm.RBMTraining(epochs=1, momentum=1.0)
     with pytest.raises(TypeError, match="training must be a coursekit.rbm.RBMTraining"):
         rbm.train_rbm(np.zeros((3, 5)), 2, {"epochs": 1}, rng=rng)
+
+
+def test_exact_gradients_match_finite_differences_of_the_log_likelihood(rng):
+    machine = _small_rbm(rng, 4, 3)
+    X = (rng.random((7, 4)) < 0.5).astype(float)
+    dW, db, dc = rbm.exact_gradients(machine, X)
+    h = 1e-6
+    for name, grad in (("W", dW), ("b", db), ("c", dc)):
+        param = getattr(machine, name)
+        numeric = np.zeros_like(param)
+        for idx in np.ndindex(param.shape):
+            old = param[idx]
+            param[idx] = old + h
+            up = rbm.log_likelihood(machine, X)
+            param[idx] = old - h
+            down = rbm.log_likelihood(machine, X)
+            param[idx] = old
+            numeric[idx] = (up - down) / (2 * h)
+        np.testing.assert_allclose(grad, numeric, atol=1e-7)
+
+
+def test_fit_exact_climbs_and_learns_parity_with_hidden_units(rng):
+    """Three-bit parity has the first and second moments of the uniform distribution, so no Boltzmann machine
+    without hidden units beats KL = log 2; with 3 hidden units exact ML gets far below it (week 2, section 5)."""
+    V = all_states(3)
+    parity = V[V.sum(axis=1) % 2 == 1]
+    fit = rbm.fit_exact(parity, 3, rng=rng, n_steps=1500, n_starts=4)
+    assert np.all(np.diff(fit.trajectory, axis=0) > -1e-9)                 # gradient ascent with a small step
+    kl = -np.log(4) - fit.log_likelihood
+    assert kl.min() < 0.1 < np.log(2)
+    for k, machine in enumerate(fit.rbms):
+        assert rbm.log_likelihood(machine, parity) == pytest.approx(fit.log_likelihood[k], rel=1e-10)

@@ -231,7 +231,8 @@ class EncoderTraining:
     Δw = η sign(pᵢⱼ − p'ᵢⱼ)) or "gradient" (Δw = η (pᵢⱼ − p'ᵢⱼ)); n_chains: chains per training vector in
     the clamped phase; schedule: (temperature, sweeps) pairs of the annealing; n_collect: sweeps at the
     final temperature over which the statistics are averaged; clamp_noise: (p_off, p_on), the
-    probabilities that a unit clamped on is turned off and one clamped off is turned on;
+    probabilities that a unit clamped on is turned off and one clamped off is turned on — the paper's
+    0.15 and 0.05 by default (Ackley, Hinton & Sejnowski 1985, the encoder problems);
     check_every: cycles between two exact success checks.
 
     Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
@@ -242,7 +243,7 @@ class EncoderTraining:
     n_chains: int = 2
     schedule: tuple = PAPER_SCHEDULE
     n_collect: int = 10
-    clamp_noise: tuple = (0.1, 0.02)
+    clamp_noise: tuple = (0.15, 0.05)
     check_every: int = 10
 
     def __post_init__(self):

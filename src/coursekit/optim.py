@@ -22,7 +22,7 @@ __all__ = [
     "numerical_gradient", "numerical_jacobian", "numerical_hessian", "gradient_check",
     "RootResult", "bisection", "newton_raphson",
     "DescentPath", "gradient_descent", "newton_method",
-    "sigmoid", "logistic_loss", "logistic_gradient", "logistic_hessian", "newton_step",
+    "sigmoid", "logistic_loss",
     "LogisticFit", "fit_logistic_newton", "fit_logistic_gd", "lipschitz_constant",
     "rosenbrock", "rosenbrock_grad", "rosenbrock_hess",
 ]
@@ -243,7 +243,7 @@ def logistic_loss(theta, X, y, lam: float = 1.0) -> float:
 
     With λ = 1/C this is the objective of scikit-learn's ``LogisticRegression(C=C)`` divided by C.
 
-    Used in: no notebook yet (week 0's module; tested in tests/test_optim.py).
+    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
     z = _design(X) @ theta
     # −log σ(z) = log(1 + e^{−z}); −log(1 − σ(z)) = log(1 + e^{z})
@@ -251,10 +251,10 @@ def logistic_loss(theta, X, y, lam: float = 1.0) -> float:
     return float(nll + 0.5 * lam * theta[1:] @ theta[1:])
 
 
-def logistic_gradient(theta, X, y, lam: float = 1.0) -> np.ndarray:
-    """∇L = X̃ᵀ(p − y) + λ (0, w), with X̃ = [1, X].
+def _logistic_gradient(theta, X, y, lam: float = 1.0) -> np.ndarray:
+    """∇L = X̃ᵀ(p − y) + λ (0, w), with X̃ = [1, X] (chain rule: ∂ℓᵢ/∂zᵢ = pᵢ − yᵢ, ∂z/∂θ = X̃).
 
-    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    Private: it is the answer to week 0's exercise 2 (the check's reference); the chapter derives it.
     """
     Xt = _design(X)
     g = Xt.T @ (sigmoid(Xt @ theta) - y)
@@ -262,10 +262,11 @@ def logistic_gradient(theta, X, y, lam: float = 1.0) -> np.ndarray:
     return g
 
 
-def logistic_hessian(theta, X, y, lam: float = 1.0) -> np.ndarray:
-    """H = X̃ᵀ S X̃ + λ diag(0, 1, …, 1), S = diag(p_i (1 − p_i)). Positive definite for λ > 0.
+def _logistic_hessian(theta, X, y, lam: float = 1.0) -> np.ndarray:
+    """H = X̃ᵀ S X̃ + λ diag(0, 1, …, 1), S = diag(p_i (1 − p_i)): positive semi-definite, so L is convex;
+    positive definite for λ > 0 when X̃'s intercept column is not annihilated by S.
 
-    Used in: week 0, notebooks/00-matrix-calculus.ipynb.
+    Private: it is the answer to week 0's exercise 3 (the check's reference).
     """
     Xt = _design(X)
     p = sigmoid(Xt @ theta)
@@ -274,12 +275,12 @@ def logistic_hessian(theta, X, y, lam: float = 1.0) -> np.ndarray:
     return H
 
 
-def newton_step(theta, X, y, lam: float = 1.0) -> np.ndarray:
+def _newton_step(theta, X, y, lam: float = 1.0) -> np.ndarray:
     """One Newton step θ ← θ − H⁻¹∇L; for logistic regression this is one IRLS step.
 
-    Used in: week 0, notebooks/00-matrix-calculus.ipynb, by the check of an exercise.
+    Private: it is the answer to week 0's exercise 4 (the check's reference).
     """
-    return theta - np.linalg.solve(logistic_hessian(theta, X, y, lam), logistic_gradient(theta, X, y, lam))
+    return theta - np.linalg.solve(_logistic_hessian(theta, X, y, lam), _logistic_gradient(theta, X, y, lam))
 
 
 def lipschitz_constant(X, lam: float = 1.0) -> float:
@@ -311,11 +312,17 @@ class LogisticFit:
         return (self.predict_proba(X) >= 0.5).astype(int)
 
 
-def _fit(update, X, y, lam, tol, max_iter) -> LogisticFit:
-    """Iterate θ ← update(θ, p, ∇L(θ)) from θ = 0 until ‖∇L‖ < tol; one gradient per iteration."""
+def _start(theta0, X) -> np.ndarray:
+    """θ₀ = (b, w): zeros by default, else a copy of the given vector of length d + 1."""
+    if theta0 is None:
+        return np.zeros(X.shape[1] + 1)
+    return as_vector(theta0, name="theta0", size=X.shape[1] + 1).copy()
+
+
+def _fit(update, X, y, lam, tol, max_iter, theta) -> LogisticFit:
+    """Iterate θ ← update(θ, p, ∇L(θ)) from θ₀ until ‖∇L‖ < tol; one gradient per iteration."""
     Xt = _design(X)                              # built once; p = σ(X̃θ) is shared by ∇L and H
     penalty = lam * np.r_[0.0, np.ones(X.shape[1])]
-    theta = np.zeros(Xt.shape[1])
     norms = []
     for k in range(max_iter + 1):
         p = sigmoid(Xt @ theta)
@@ -330,14 +337,24 @@ def _fit(update, X, y, lam, tol, max_iter) -> LogisticFit:
 def _newton_update(theta, Xt, p, g, penalty):
     H = Xt.T @ (Xt * (p * (1 - p))[:, None])
     H[np.diag_indices_from(H)] += penalty
-    return theta - np.linalg.solve(H, g)
+    try:
+        return theta - np.linalg.solve(H, g)
+    except np.linalg.LinAlgError:
+        saturated = int(np.sum(p * (1 - p) == 0))
+        raise np.linalg.LinAlgError(
+            f"Newton's Hessian is singular: {saturated} of {p.size} probabilities pᵢ are exactly 0 or 1 in floating "
+            "point, so their weights pᵢ(1 − pᵢ) vanish and nothing constrains the unpenalised intercept. This happens "
+            "on (nearly) linearly separable data with a weak penalty λ = 1/C: the optimum's ‖w‖ is huge and a full "
+            "Newton step overshoots to where every pᵢ saturates; use a smaller C, or a damped step") from None
 
 
-def fit_logistic_newton(X, y, C: float = 1.0, tol: float = 1e-6, max_iter: int = 50) -> LogisticFit:
-    """L2-penalised logistic regression by Newton's method / IRLS (stops when ‖∇L‖ < tol).
+def fit_logistic_newton(X, y, C: float = 1.0, tol: float = 1e-6, max_iter: int = 50, theta0=None) -> LogisticFit:
+    """L2-penalised logistic regression by Newton's method / IRLS from θ₀ = (b, w) (zeros by default),
+    stopping when ‖∇L‖ < tol.
 
     C is scikit-learn's inverse regularisation strength (λ = 1/C; the intercept is not penalised).
-    Quadratic convergence: a handful of steps, each costing a d × d solve.
+    Quadratic convergence: a handful of steps, each costing a d × d solve. Full steps: from a poor θ₀, or on
+    nearly separable data with a large C, a step can overshoot (a clear ``LinAlgError`` says so).
 
     Used in: week 0, notebooks/00-matrix-calculus.ipynb.
     """
@@ -345,12 +362,13 @@ def fit_logistic_newton(X, y, C: float = 1.0, tol: float = 1e-6, max_iter: int =
     lam = 1 / positive(C, name="C")
     positive(tol, name="tol")
     positive_int(max_iter, name="max_iter")
-    return _fit(_newton_update, X, y, lam, tol, max_iter)
+    return _fit(_newton_update, X, y, lam, tol, max_iter, _start(theta0, X))
 
 
 def fit_logistic_gd(X, y, C: float = 1.0, eta: float | None = None, tol: float = 1e-6,
-                    max_iter: int = 100_000) -> LogisticFit:
-    """The same objective by gradient descent θ ← θ − η∇L, with η = 1/L by default.
+                    max_iter: int = 100_000, theta0=None) -> LogisticFit:
+    """The same objective by gradient descent θ ← θ − η∇L from θ₀ (zeros by default), with η = 1/L by
+    default.
 
     Linear convergence at a rate set by the condition number of H: thousands of steps here.
 
@@ -361,7 +379,7 @@ def fit_logistic_gd(X, y, C: float = 1.0, eta: float | None = None, tol: float =
     eta = 1 / lipschitz_constant(X, lam) if eta is None else positive(eta, name="eta")
     positive(tol, name="tol")
     positive_int(max_iter, name="max_iter")
-    return _fit(lambda theta, Xt, p, g, penalty: theta - eta * g, X, y, lam, tol, max_iter)
+    return _fit(lambda theta, Xt, p, g, penalty: theta - eta * g, X, y, lam, tol, max_iter, _start(theta0, X))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Week 1 — the perceptron: Rosenblatt's learning rule, Novikoff's mistake bound, Cover's capacity.
+"""Week 1 — the perceptron: the error-correction rule, Novikoff's mistake bound, Cover's capacity.
+
+Rosenblatt (1958) introduced the perceptron (a fixed random layer of association units feeding
+adaptive threshold units, trained by reinforcement); the error-correction rule used here and its
+convergence theorem are Rosenblatt (1962) and Block (1962), with Novikoff's (1962) bound.
 
 Notation (chapter 1): inputs ``X`` (P × N, one pattern per row), labels ``y ∈ {−1, +1}ᴾ``, weights
 ``w``, bias ``b``, learning rate ``eta``. With ``bias=True`` a constant input 1 is appended, so the
@@ -118,10 +122,10 @@ class PerceptronFit:
 @validate(rng=Rng(optional=True))
 def train(X, y, *, eta: float = 1.0, max_epochs: int = 1000, bias: bool = True, rng=None,
           record_path: bool = False) -> PerceptronFit:
-    """Rosenblatt's rule from w̃ = 0: for each pattern in turn, if yᵢ w̃·x̃ᵢ ≤ 0 then w̃ ← w̃ + η yᵢ x̃ᵢ.
+    """The error-correction rule from w̃ = 0: for each pattern in turn, if yᵢ w̃·x̃ᵢ ≤ 0 then w̃ ← w̃ + η yᵢ x̃ᵢ.
 
-    Rosenblatt (1958); Novikoff (1962) proved that on data with margin γ it makes at most (R/γ)²
-    updates, whatever the order. Patterns are visited in order (``rng=None``: no randomness), or in a
+    Rosenblatt (1962) and Block (1962); Novikoff (1962) proved that on data with margin γ it makes at
+    most (R/γ)² updates, whatever the order. Patterns are visited in order (``rng=None``: no randomness), or in a
     fresh random order each epoch drawn with ``rng`` (a seed or a Generator). Stops after the first epoch without a mistake (converged) or after
     ``max_epochs``.
 

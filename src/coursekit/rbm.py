@@ -24,9 +24,9 @@ from ._numerics import binary_vectors, scalar_or_array, sigmoid, softplus
 from ._validate import Integer, Real, Rng, as_array, as_matrix, check_fields, validate
 
 __all__ = [
-    "RBM", "hidden_probs", "visible_probs", "free_energy", "cd_gradients", "RBMTraining", "RBMFit",
+    "RBM", "hidden_probs", "visible_probs", "cd_gradients", "RBMTraining", "RBMFit",
     "train_rbm", "log_partition", "log_likelihood", "pseudo_likelihood", "gibbs_chain",
-    "stack_rbm", "dbn_bound", "dbn_sample",
+    "stack_rbm", "dbn_bound", "dbn_sample", "exact_gradients", "ExactFit", "fit_exact",
 ]
 
 
@@ -96,10 +96,11 @@ def visible_probs(rbm: RBM, h) -> np.ndarray:
     return sigmoid(h @ rbm.W.T + rbm.b)
 
 
-def free_energy(rbm: RBM, v) -> np.ndarray:
+def _free_energy(rbm: RBM, v) -> np.ndarray:
     """F(v) = −bᵀv − Σⱼ log(1 + e^{cⱼ + (vᵀW)ⱼ}), so that p(v) = e^{−F(v)}/Z (hidden units summed out).
 
-    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, by the check of an exercise.
+    Private: it is the answer to an exercise of week 2 (the check's reference); :func:`log_likelihood`
+    and :func:`dbn_bound` use it.
     """
     v = _check_visible(v, rbm.n_visible)
     return scalar_or_array(-(v @ rbm.b) - softplus(v @ rbm.W + rbm.c).sum(axis=-1))
@@ -290,7 +291,7 @@ def log_likelihood(rbm: RBM, X) -> float:
 
     Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
     """
-    return float(-np.mean(free_energy(rbm, np.atleast_2d(X))) - log_partition(rbm))
+    return float(-np.mean(_free_energy(rbm, np.atleast_2d(X))) - log_partition(rbm))
 
 
 def pseudo_likelihood(rbm: RBM, X) -> float:
@@ -382,7 +383,7 @@ def dbn_bound(rbm1: RBM, rbm2: RBM, X, *, n_samples: int = 10, rng) -> float:
     H = (rng.random((n_samples,) + q.shape) < q).astype(float)           # (S, n, n_h)
     log_q = _bernoulli_logpmf(H, a_h)
     log_p_v_given_h = _bernoulli_logpmf(X, H @ rbm1.W.T + rbm1.b)
-    log_p_h = -free_energy(rbm2, H.reshape(-1, rbm1.n_hidden)).reshape(H.shape[:2]) - log_partition(rbm2)
+    log_p_h = -_free_energy(rbm2, H.reshape(-1, rbm1.n_hidden)).reshape(H.shape[:2]) - log_partition(rbm2)
     return float(np.mean(log_p_v_given_h + log_p_h - log_q))
 
 
@@ -397,3 +398,91 @@ def dbn_sample(rbm1: RBM, rbm2: RBM, n: int, *, n_gibbs: int = 200, rng) -> np.n
     h_top = gibbs_chain(rbm2, h0, n_gibbs, rng=rng)
     h = (rng.random(h_top.shape) < h_top).astype(float)
     return visible_probs(rbm1, h)
+
+
+# --------------------------------------------------------------------------------------------
+# Exact maximum likelihood for tiny RBMs
+# --------------------------------------------------------------------------------------------
+
+def exact_gradients(rbm: RBM, X):
+    """The exact gradient of the mean log-likelihood (1/n) Σ log p(v) of binary data X (n × n_v):
+
+        ∂/∂W = ⟨v p(h=1|v)ᵀ⟩_data − ⟨v p(h=1|v)ᵀ⟩_model,  ∂/∂b = ⟨v⟩_data − ⟨v⟩_model,
+        ∂/∂c = ⟨p(h=1|v)⟩_data − ⟨p(h=1|v)⟩_model,
+
+    the model averages computed by summing over all 2^{n_v} visible states (n_v ≤ 16) — the "wake"
+    and "sleep" statistics of Ackley, Hinton & Sejnowski (1985) without sampling. Returns (dW, db, dc).
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`fit_exact`.
+    """
+    X = np.atleast_2d(_check_visible(X, rbm.n_visible))
+    if rbm.n_visible > 16:
+        raise ValueError(f"exact gradients need n_visible ≤ 16 (2^n_visible states); got {rbm.n_visible}")
+    grads = _exact_gradients(rbm.W[None], rbm.b[None], rbm.c[None], X, binary_vectors(rbm.n_visible))
+    return tuple(g[0] for g in grads[:3])
+
+
+def _exact_gradients(W, b, c, X, V):
+    """Exact gradients for K RBMs at once: W (K, n_v, n_h), b (K, n_v), c (K, n_h); V all visible states.
+    Returns (dW, db, dc, mean log-likelihood), each with a leading axis K."""
+    from scipy.special import logsumexp
+    pre_all = np.einsum("sv,kvh->ksh", V, W) + c[:, None, :]              # (K, S, n_h)
+    neg_F = V @ b.T + softplus(pre_all).sum(axis=2).T                       # (S, K): −F(v)
+    log_Z = logsumexp(neg_F, axis=0)                                        # (K,)
+    p = np.exp(neg_F - log_Z).T                                             # (K, S): p(v)
+    ph_all = sigmoid(pre_all)
+    pre_data = np.einsum("nv,kvh->knh", X, W) + c[:, None, :]
+    ph_data = sigmoid(pre_data)                                             # (K, n, n_h)
+    n = X.shape[0]
+    dW = np.einsum("nv,knh->kvh", X, ph_data) / n - np.einsum("ks,sv,ksh->kvh", p, V, ph_all)
+    db = X.mean(axis=0)[None, :] - p @ V
+    dc = ph_data.mean(axis=1) - np.einsum("ks,ksh->kh", p, ph_all)
+    ll = (X @ b.T).mean(axis=0) + softplus(pre_data).sum(axis=2).mean(axis=1) - log_Z
+    return dW, db, dc, ll
+
+
+@dataclass
+class ExactFit:
+    """Result of :func:`fit_exact`: one trained ``RBM`` per start (``rbms``), the exact mean
+    ``log_likelihood`` of the data under each (nats per example), and ``trajectory``, (n_steps + 1, K),
+    the log-likelihood before each step and at the end.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb, through :func:`fit_exact`.
+    """
+    rbms: list
+    log_likelihood: np.ndarray
+    trajectory: np.ndarray
+
+
+@validate(n_hidden=Integer(1), n_steps=Integer(1), eta=Real(0, None, closed="neither"), n_starts=Integer(1),
+          init_scale=Real(0, None), rng=Rng())
+def fit_exact(X, n_hidden: int, *, rng, n_steps: int = 2000, eta: float = 0.5, n_starts: int = 1,
+              init_scale: float = 1.0) -> ExactFit:
+    """Maximum likelihood for a tiny RBM by gradient ascent on the exact gradient (:func:`exact_gradients`),
+    from ``n_starts`` random initialisations at once (weights N(0, init_scale²), zero biases).
+
+    Small enough models only (n_v ≤ 16): it shows what an RBM *can* represent when learning is not the
+    obstacle, e.g. that hidden units let it model parity, which no Boltzmann machine without them can.
+
+    Used in: week 2, notebooks/02-hopfield-boltzmann.ipynb.
+    """
+    X = as_matrix(X, name="X")
+    _check_unit_interval(X, "X")
+    n_v = X.shape[1]
+    if n_v > 16:
+        raise ValueError(f"fit_exact needs at most 16 visible units (2^n_v states); got {n_v}")
+    V = binary_vectors(n_v)
+    W = rng.normal(0.0, init_scale, size=(n_starts, n_v, n_hidden))
+    b = np.zeros((n_starts, n_v))
+    c = np.zeros((n_starts, n_hidden))
+    trajectory = []
+    for _ in range(n_steps):
+        dW, db, dc, ll = _exact_gradients(W, b, c, X, V)
+        trajectory.append(ll)
+        W += eta * dW
+        b += eta * db
+        c += eta * dc
+    ll = _exact_gradients(W, b, c, X, V)[3]
+    trajectory.append(ll)
+    rbms = [RBM(W[k].copy(), b[k].copy(), c[k].copy()) for k in range(n_starts)]
+    return ExactFit(rbms, ll, np.array(trajectory))

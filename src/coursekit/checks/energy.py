@@ -1,134 +1,374 @@
 """Checks for week 2's exercises (``notebooks/02-hopfield-boltzmann.ipynb``): the Hopfield network
-(:mod:`coursekit.hopfield`) and the RBM (:mod:`coursekit.rbm`). The exercises keep their names
-``energy.*``, after the chapter's subject, energy-based networks."""
+(:mod:`coursekit.hopfield`), the Boltzmann machine (:mod:`coursekit.boltzmann`) and the RBM
+(:mod:`coursekit.rbm`). The exercises keep their names ``energy.*``, after the chapter's subject,
+energy-based networks."""
 
 import numpy as np
+from scipy.stats import norm
 
-from .. import hopfield, rbm
-from .._numerics import sigmoid
-from ..grading import close, register
-
-
-def _patterns(rng):
-    P, N = int(rng.integers(2, 6)), int(rng.integers(10, 30))
-    return {"patterns": rng.choice([-1.0, 1.0], size=(P, N))}
+from .. import boltzmann, hopfield, rbm
+from .._numerics import sigmoid, softplus
+from ..grading import Problem, close, function_check, number, register
+from ..rbm import _free_energy
 
 
-register(
-    "energy.hebbian_weights",
-    inputs=_patterns,
-    ask=lambda hebbian, x: hebbian(x["patterns"].copy()),
-    judge=lambda got, x: close(got, hopfield.hebbian_weights(x["patterns"]), what="the weight matrix W",
-                               rtol=1e-9, atol=1e-12,
-                               hint="W = (1/N) Σ_μ ξ^μ ξ^μᵀ, divided by the number of units N, "
-                                    "with the diagonal set to 0."),
-    doc="Hopfield's Hebbian weights W = (1/N) Σ ξξᵀ with zero diagonal.",
-)
-
-
-def _energy_inputs(rng):
-    x = _patterns(rng)
-    W = hopfield.hebbian_weights(x["patterns"])
-    states = np.vstack([x["patterns"], rng.choice([-1.0, 1.0], size=(4, W.shape[0]))])
-    return {"W": W, "states": states}
-
-
-register(
-    "energy.hopfield_energy",
-    inputs=_energy_inputs,
-    ask=lambda E, x: [float(E(x["W"], s.copy())) for s in x["states"]],
-    judge=lambda got, x: close(got, [hopfield.hopfield_energy(x["W"], s) for s in x["states"]],
-                               what="the energy E(s)", rtol=1e-9, atol=1e-10,
-                               hint="E(s) = −½ sᵀ W s: mind the factor ½ and the minus sign "
-                                    "(stored patterns should have low, negative energy)."),
-    doc="The Hopfield energy E(s) = −½ sᵀWs of one state.",
-)
-
-
-def _symmetric_problem(rng):
-    N = int(rng.integers(8, 20))
-    A = rng.normal(size=(N, N))
+def _symmetric(rng, N, scale=1.0):
+    A = rng.normal(scale=scale, size=(N, N))
     W = (A + A.T) / 2
     np.fill_diagonal(W, 0.0)
-    s = rng.choice([-1.0, 1.0], size=N)
-    return {"W": W, "s": s, "units": rng.integers(0, N, size=6), "order": rng.integers(0, N, size=3 * N)}
+    return W
 
 
-def _reference_async(W, s, i):
+# ---- exercise 1: what a flip costs ----------------------------------------------------------------
+
+def _flip_costs(W, s):
+    """ΔEᵢ = E(s with sᵢ flipped) − E(s) = 2 sᵢ hᵢ, hᵢ = Σⱼ Wᵢⱼ sⱼ (zero diagonal)."""
+    return 2 * s * (W @ s)
+
+
+def _flip_problems(rng):
+    calls = []
+    for _ in range(2):
+        N = int(rng.integers(6, 16))
+        calls.append((_symmetric(rng, N), rng.choice([-1.0, 1.0], size=N)))
+    return calls
+
+
+function_check(
+    "energy.flip_costs",
+    reference=_flip_costs,
+    calls=_flip_problems,
+    what="ΔE", rtol=1e-9, atol=1e-12,
+    hint="Flipping sᵢ changes it by −2sᵢ, and E = −½ sᵀWs changes by 2sᵢhᵢ (W symmetric, zero diagonal).",
+    diagnoses=[
+        (lambda W, s: s * (W @ s), "Missing the factor 2: a flip changes sᵢ by −2sᵢ, not by −sᵢ, so ΔEᵢ = 2sᵢhᵢ."),
+        (lambda W, s: 2 * (W @ s), "ΔEᵢ depends on the unit's own state: it is 2sᵢhᵢ, not 2hᵢ."),
+        (lambda W, s: 0.5 * s * (W @ s), "ΔEᵢ = 2sᵢhᵢ: the ½ of E = −½ sᵀWs is cancelled because sᵢ appears in two "
+                                         "terms, sᵢWᵢⱼsⱼ and sⱼWⱼᵢsᵢ, and the flip changes sᵢ by −2sᵢ."),
+    ],
+    doc="The energy change ΔEᵢ = 2sᵢhᵢ of flipping each unit of a Hopfield state.",
+)
+
+
+# ---- exercise 2: one asynchronous update, with the tie rule ------------------------------------------
+
+def _async(W, s, i):
     h = W[i] @ s
-    out = s.copy()
+    out = np.array(s, dtype=float)
     out[i] = 1.0 if h > 0 else (-1.0 if h < 0 else s[i])
     return out
 
 
-register(
+def _integer_network(rng, N):
+    """A symmetric W with entries in {−1, 0, +1}, zero diagonal, every row with an even number of nonzero
+    entries (so that a field hᵢ = Σⱼ Wᵢⱼsⱼ can be exactly 0)."""
+    while True:
+        A = np.triu(rng.choice([-1.0, 0.0, 1.0], p=[0.3, 0.4, 0.3], size=(N, N)), 1)
+        W = A + A.T
+        odd = np.flatnonzero(np.count_nonzero(W, axis=1) % 2 == 1)
+        for a, b in zip(odd[::2], odd[1::2]):            # odd rows come in pairs: toggle their shared entry
+            W[a, b] = W[b, a] = 0.0 if W[a, b] else 1.0
+        if np.all(np.count_nonzero(W, axis=1) % 2 == 0) and np.all(np.count_nonzero(W, axis=1) >= 2):
+            return W
+
+
+def _tie_state(rng, W, i, s_i):
+    """A state with sᵢ = s_i and hᵢ = 0 exactly (flip the neighbours of i until their sum cancels)."""
+    s = rng.choice([-1.0, 1.0], size=W.shape[0])
+    s[i] = s_i
+    for j in rng.permutation(np.flatnonzero(W[i])):
+        h = W[i] @ s
+        if h == 0:
+            break
+        if np.sign(W[i, j] * s[j]) == np.sign(h):
+            s[j] = -s[j]
+    assert W[i] @ s == 0
+    return s
+
+
+def _async_calls(rng):
+    """Eight updates on integer networks (exact arithmetic): four with hᵢ = 0 (two with sᵢ = +1, two with
+    sᵢ = −1, so that neither np.sign nor a fixed ±1 at a tie passes) and four with hᵢ ≠ 0 (units aligned and
+    misaligned with their field), in shuffled order."""
+    calls = []
+    N = int(rng.integers(8, 15))
+    W = _integer_network(rng, N)
+    for s_i in (1.0, -1.0, 1.0, -1.0):
+        i = int(rng.integers(N))
+        calls.append((W, _tie_state(rng, W, i, s_i), i))
+    while len(calls) < 8:
+        s, i = rng.choice([-1.0, 1.0], size=N), int(rng.integers(N))
+        if W[i] @ s != 0:
+            calls.append((W, s, i))
+    return [calls[k] for k in rng.permutation(len(calls))]
+
+
+function_check(
     "energy.async_update",
-    inputs=_symmetric_problem,
-    ask=lambda upd, x: [np.asarray(upd(x["W"], x["s"].copy(), int(i)), dtype=float) for i in x["units"]],
-    judge=lambda got, x: close(np.asarray(got), [_reference_async(x["W"], x["s"], int(i)) for i in x["units"]],
-                               what="the state after updating unit i", rtol=0, atol=1e-12,
-                               hint="Only unit i changes: sᵢ ← sign(Σⱼ Wᵢⱼ sⱼ); every other unit keeps its value."),
-    doc="One asynchronous update of unit i.",
+    reference=_async,
+    calls=_async_calls,
+    what="the state after updating unit i", rtol=0, atol=1e-12,
+    hint="Only unit i changes: sᵢ ← sign(Σⱼ Wᵢⱼ sⱼ), and sᵢ keeps its value when that field is exactly 0.",
+    diagnoses=[
+        (lambda W, s, i: np.where(np.arange(len(s)) == i, np.sign(W[i] @ s), s),
+         "np.sign(0) = 0 is not a state: when the field hᵢ is exactly 0, unit i keeps its value."),
+        (lambda W, s, i: np.where(np.arange(len(s)) == i, 1.0 if W[i] @ s >= 0 else -1.0, s),
+         "A field of exactly 0 does not decide: unit i keeps its value then (here you set it to +1)."),
+        (lambda W, s, i: np.where(np.arange(len(s)) == i, 1.0 if W[i] @ s > 0 else -1.0, s),
+         "A field of exactly 0 does not decide: unit i keeps its value then (here you set it to −1)."),
+        (lambda W, s, i: np.where(W @ s > 0, 1.0, np.where(W @ s < 0, -1.0, s)),
+         "Only unit i changes in an asynchronous update; you updated every unit at once (synchronously)."),
+    ],
+    doc="One asynchronous update of unit i, keeping sᵢ when its field is 0.",
 )
+
+
+# ---- exercise 3: the load for a given error ----------------------------------------------------------
+
+def _load_for_error(eps):
+    """α = 1/Φ⁻¹(ε)², the load at which the one-step bit-error probability Φ(−1/√α) equals ε (ε < ½)."""
+    return 1.0 / norm.ppf(np.asarray(eps, dtype=float)) ** 2
+
+
+function_check(
+    "energy.load_for_error",
+    reference=_load_for_error,
+    calls=lambda rng: [(np.r_[10.0 ** rng.uniform(-6, -1, size=5), rng.uniform(0.1, 0.4, size=2)],)],
+    what="α(ε)", rtol=1e-7, atol=1e-12,
+    hint="Solve ε = Φ(−1/√α) for α: −1/√α = Φ⁻¹(ε), so α = 1/Φ⁻¹(ε)² (scipy.stats.norm.ppf is Φ⁻¹).",
+    diagnoses=[
+        (lambda e: -1.0 / norm.ppf(e), "That is 1/√α: square it, α = 1/Φ⁻¹(ε)²."),
+        (lambda e: norm.ppf(e) ** 2, "That is 1/α: α = 1/Φ⁻¹(ε)²."),
+        (lambda e: norm.cdf(-1 / np.sqrt(e)), "That is the error at load ε, Φ(−1/√ε): the question asks the inverse, "
+                                              "the load α at which the error equals ε."),
+    ],
+    doc="The load α at which the one-step error Φ(−1/√α) of a Hopfield network equals ε.",
+)
+
+
+# ---- build it: Hopfield recall ------------------------------------------------------------------------
+
+_MAX_SWEEPS = 200
+
+
+def _recall_inputs(rng):
+    """Three networks: Hebbian storage of a few random patterns with a corrupted cue (recall must return the
+    pattern), an integer network where fields are often exactly 0 (the tie rule), and pairs of units coupled
+    so that synchronous updates oscillate forever (asynchronous ones settle)."""
+    N, P = int(rng.integers(100, 160)), int(rng.integers(3, 6))
+    patterns = hopfield.random_patterns(P, N, rng=rng)
+    cue = hopfield.corrupt(patterns[0], 0.15, rng=rng)
+    W_int = _integer_network(rng, int(rng.integers(10, 17)))
+    k = int(rng.integers(2, 5))
+    W_pairs = np.kron(np.eye(k), np.array([[0.0, 1.0], [1.0, 0.0]]))
+    s_pairs = np.tile([1.0, -1.0], k) * rng.choice([-1.0, 1.0], size=(k, 1)).repeat(2, axis=1).ravel()
+    return {"nets": [
+        {"W": hopfield.hebbian_weights(patterns), "s": cue, "target": patterns[0], "seed": int(rng.integers(2**31))},
+        {"W": W_int, "s": rng.choice([-1.0, 1.0], size=W_int.shape[0]), "target": None,
+         "seed": int(rng.integers(2**31))},
+        {"W": W_pairs, "s": s_pairs, "target": None, "seed": int(rng.integers(2**31))},
+    ]}
+
+
+def _ask_recall(recall, x):
+    return [recall(n["W"].copy(), n["s"].copy(), np.random.default_rng(n["seed"]), _MAX_SWEEPS) for n in x["nets"]]
+
+
+def _judge_recall(got, x):
+    if not isinstance(got, list) or len(got) != len(x["nets"]):
+        return Problem("The answer did not come back as one result per network.")
+    for result, net in zip(got, x["nets"]):
+        problem = _judge_one_recall(result, net)
+        if problem:
+            return problem
+    return None
+
+
+def _judge_one_recall(result, net):
+    W, s0 = net["W"], net["s"]
+    if not isinstance(result, list) or len(result) != 2:
+        return Problem("recall should return the pair (s, n_sweeps).")
+    s, n_sweeps = result
+    if np.shape(s) != s0.shape:
+        return Problem("The final state should have one entry per unit.", f"Expected shape {s0.shape}, got {np.shape(s)}.")
+    n_sweeps = number(n_sweeps, what="n_sweeps")
+    if isinstance(n_sweeps, Problem):
+        return n_sweeps
+    s = np.asarray(s, dtype=float)
+    if not np.all(np.isin(s, (-1.0, 1.0))):
+        return Problem("The state must stay ±1. np.sign(0) = 0 is not a state: when a unit's field is exactly 0, "
+                       "it keeps its value.")
+    h = W @ s
+    unstable = np.flatnonzero(s * h < 0)
+    if unstable.size:
+        return Problem("The returned state is not a fixed point: some unit disagrees with its field. Keep sweeping "
+                       "until a whole sweep changes nothing, and update one unit at a time — updating all units at "
+                       "once (synchronously) can oscillate forever.",
+                       f"{unstable.size} unstable unit(s), e.g. unit {unstable[0]}.")
+    if hopfield.hopfield_energy(W, s) > hopfield.hopfield_energy(W, s0) + 1e-9:
+        return Problem("The energy went up: asynchronous updates never raise it. Set each unit to the sign of its "
+                       "field, one unit at a time.")
+    if net["target"] is not None and not np.array_equal(s, net["target"]):
+        return Problem("From a pattern with 15% of its units flipped, at a load far below capacity, recall should "
+                       "return the stored pattern itself.",
+                       f"Overlap with the pattern: {np.mean(s * net['target']):.2f}.")
+    if n_sweeps != int(n_sweeps) or not 1 <= n_sweeps <= _MAX_SWEEPS:
+        return Problem("n_sweeps should count the sweeps made, at least 1 (the sweep that finds nothing to change).",
+                       f"n_sweeps = {n_sweeps:g}.")
+    if not np.array_equal(s, s0) and n_sweeps < 2:
+        return Problem("The state changed, so the loop needed at least two sweeps: the last one, which changes "
+                       "nothing, is what shows that the state is a fixed point. Count it too.", f"n_sweeps = {n_sweeps:g}.")
+    if np.array_equal(s, s0) and n_sweeps != 1:
+        return Problem("The start was already a fixed point: one sweep that changes nothing is enough.",
+                       f"n_sweeps = {n_sweeps:g}.")
+    return None
 
 
 register(
-    "energy.energy_trace",
-    inputs=_symmetric_problem,
-    ask=lambda trace, x: np.asarray(trace(x["W"], x["s"].copy(), x["order"].copy()), dtype=float),
-    judge=lambda got, x: close(got, hopfield.update_async(x["W"], x["s"], x["order"]).energies,
-                               what="the energy trace", rtol=1e-9, atol=1e-9,
-                               hint="Return len(order) + 1 energies: the starting energy, then E after each "
-                                    "single-unit update, updating the units one at a time in the given order."),
-    doc="Energies along a sequence of asynchronous updates.",
+    "energy.recall",
+    inputs=_recall_inputs,
+    ask=_ask_recall,
+    judge=_judge_recall,
+    doc="Build it: asynchronous Hopfield recall — sweeps in random order, each unit set to the sign of its field "
+        "(kept at a tie), until a sweep changes nothing; returns (s, n_sweeps).",
 )
 
 
-register(
-    "energy.one_step_error",
-    inputs=lambda rng: {"alphas": np.r_[0.138, rng.uniform(0.02, 0.5, size=6)]},
-    ask=lambda p, x: np.asarray(p(x["alphas"].copy()), dtype=float),
-    judge=lambda got, x: close(got, hopfield.one_step_error_theory(x["alphas"]), what="P_error(α)",
-                               rtol=1e-6, atol=1e-12,
-                               hint="The cross-talk is Gaussian with variance α and the signal is 1, so "
-                                    "P_error = Φ(−1/√α) (scipy.stats.norm.cdf); at α = 0.138 it is about 0.0036."),
-    doc="The one-step bit-error probability Φ(−1/√α) of a Hopfield net at load α.",
-)
+# ---- exercise: the RBM's free energy ---------------------------------------------------------------
 
-
-def _rbm_inputs(rng):
-    n_v, n_h, B = int(rng.integers(4, 10)), int(rng.integers(2, 6)), 6
+def _rbm_problem(rng):
+    n_v = int(rng.integers(4, 10))
+    n_h = int(rng.integers(2, n_v))                     # n_h ≠ n_v: a transposed answer has the wrong shape
+    B = 6
     return {"W": rng.normal(scale=0.8, size=(n_v, n_h)), "b": rng.normal(size=n_v), "c": rng.normal(size=n_h),
             "v0": (rng.random((B, n_v)) < 0.5).astype(float), "v1": (rng.random((B, n_v)) < 0.5).astype(float)}
 
 
-def _ref_rbm(x):
-    return rbm.RBM(x["W"], x["b"], x["c"])
+def _pick(problem, *keys):
+    return tuple(problem[k] for k in keys)
 
 
-register(
+def _free(W, b, c, v):
+    return _free_energy(rbm.RBM(W, b, c), v)
+
+
+function_check(
     "energy.rbm_free_energy",
-    inputs=_rbm_inputs,
-    ask=lambda F, x: np.asarray(F(x["W"], x["b"], x["c"], x["v0"].copy()), dtype=float),
-    judge=lambda got, x: close(got, rbm.free_energy(_ref_rbm(x), x["v0"]), what="F(v)", rtol=1e-8, atol=1e-10,
-                               hint="F(v) = −bᵀv − Σⱼ log(1 + exp(cⱼ + (vW)ⱼ)), one number per row of v; "
-                                    "np.logaddexp(0, z) computes log(1 + eᶻ) safely."),
+    reference=_free,
+    calls=lambda rng: [_pick(_rbm_problem(rng), "W", "b", "c", "v0") for _ in range(2)],
+    what="F(v)", rtol=1e-8, atol=1e-10,
+    hint="F(v) = −bᵀv − Σⱼ log(1 + exp(cⱼ + (vW)ⱼ)), one number per row of v; np.logaddexp(0, z) is log(1 + eᶻ).",
+    diagnoses=[
+        (lambda W, b, c, v: -softplus(v @ W + c).sum(axis=1), "The visible-bias term −bᵀv is missing."),
+        (lambda W, b, c, v: -(v @ b) - softplus(v @ W).sum(axis=1), "The hidden biases c are missing inside the log."),
+        (lambda W, b, c, v: -(v @ b) - sigmoid(v @ W + c).sum(axis=1),
+         "That sums the probabilities σ(cⱼ + (vW)ⱼ): summing out a hidden unit gives log(1 + e^{cⱼ + (vW)ⱼ})."),
+        (lambda W, b, c, v: -(v @ b) - (v @ W + c).sum(axis=1),
+         "log(1 + eᶻ) is not z: summing out hⱼ ∈ {0, 1} gives log(e⁰ + eᶻ) = log(1 + eᶻ)."),
+    ],
     doc="The RBM free energy of each row of v.",
 )
 
 
-def _ref_cd(x):
-    sig = sigmoid
-    v0, v1 = x["v0"], x["v1"]
-    return (v0.T @ sig(v0 @ x["W"] + x["c"]) - v1.T @ sig(v1 @ x["W"] + x["c"])) / v0.shape[0]
+# ---- exercise: the contrastive-divergence weight update -----------------------------------------------
+
+def _cd(W, b, c, v0, v1):
+    return (v0.T @ sigmoid(v0 @ W + c) - v1.T @ sigmoid(v1 @ W + c)) / v0.shape[0]
+
+
+function_check(
+    "energy.cd_gradient",
+    reference=_cd,
+    calls=lambda rng: [_pick(_rbm_problem(rng), "W", "b", "c", "v0", "v1")],
+    what="the CD weight gradient", rtol=1e-8, atol=1e-10,
+    hint="⟨v hᵀ⟩ with the data (v0) minus ⟨v hᵀ⟩ with the reconstructions (v1), using the hidden probabilities "
+         "σ(vW + c) and averaging over the batch.",
+    diagnoses=[
+        (lambda W, b, c, v0, v1: _cd(W, b, c, v0, v1) * v0.shape[0],
+         "That is the sum over the batch: divide by the batch size B to average."),
+        (lambda W, b, c, v0, v1: _cd(W, b, c, v0, v1).T,
+         "The update is transposed: ΔW has W's shape (n_v × n_h), vᵀσ(vW + c)."),
+        (lambda W, b, c, v0, v1: (v0.T @ sigmoid(v0 @ W) - v1.T @ sigmoid(v1 @ W)) / v0.shape[0],
+         "The hidden biases c are missing: p(hⱼ = 1 | v) = σ(cⱼ + (vW)ⱼ)."),
+        (lambda W, b, c, v0, v1: (v0.T @ sigmoid(v0 @ W + c)) / v0.shape[0],
+         "The negative (\"sleep\") term is missing: subtract ⟨v hᵀ⟩ over the reconstructions v1."),
+    ],
+    doc="The CD weight update ⟨vhᵀ⟩_data − ⟨vhᵀ⟩_reconstruction for given data and reconstructions.",
+)
+
+
+# ---- build it: a Boltzmann machine fitted by maximum likelihood ----------------------------------------
+
+_MOMENT_TOL = 1e-3
+
+
+def _moments(S, weights=None):
+    """Means ⟨sᵢ⟩ and co-activations ⟨sᵢsⱼ⟩ of 0/1 states S (rows), optionally weighted by probabilities."""
+    w = np.full(len(S), 1.0 / len(S)) if weights is None else weights
+    return w @ S, (S * w[:, None]).T @ S
+
+
+def _boltzmann_data(rng):
+    """Samples from a random Boltzmann machine of 3–4 units, redrawn until every state appears (so the
+    maximum-likelihood fit is finite)."""
+    n = int(rng.integers(3, 5))
+    W = _symmetric(rng, n, scale=1.5)
+    b = rng.normal(scale=0.7, size=n)
+    states, p = boltzmann.boltzmann_probabilities(W, b)
+    while True:
+        S = states[rng.choice(len(states), size=int(rng.integers(200, 400)), p=p)]
+        if len(np.unique(S, axis=0)) == len(states):
+            return S
+
+
+def _judge_one_fit(result, data):
+    n = data.shape[1]
+    if not isinstance(result, list) or len(result) != 2:
+        return Problem("fit_boltzmann should return the pair (W, b).")
+    W, b = result
+    if np.shape(W) != (n, n) or np.shape(b) != (n,):
+        return Problem("W should be n × n and b should have n entries, for n units.",
+                       f"Got shapes {np.shape(W)} and {np.shape(b)} for n = {n}.")
+    W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+        return Problem("W or b contains nan or inf: the gradient ascent diverged. Climb the log-likelihood (data "
+                       "minus model statistics) with a moderate step.")
+    if not np.allclose(W, W.T, atol=1e-9):
+        return Problem("W must be symmetric: one weight Wᵢⱼ = Wⱼᵢ per pair of units, updated with ⟨sᵢsⱼ⟩.")
+    if np.any(np.abs(np.diag(W)) > 1e-9):
+        return Problem("The diagonal of W must stay 0: a unit has no connection to itself (its bias plays that role).")
+    states, p = boltzmann.boltzmann_probabilities(W, b)
+    m_data, c_data = _moments(data)
+    m_model, c_model = _moments(states, p)
+    off = ~np.eye(n, dtype=bool)
+    mean_gap = float(np.max(np.abs(m_model - m_data)))
+    pair_gap = float(np.max(np.abs(c_model - c_data)[off]))
+    if max(mean_gap, pair_gap) <= _MOMENT_TOL:
+        return None
+    detail = f"Largest gaps: {mean_gap:.1e} in ⟨sᵢ⟩, {pair_gap:.1e} in ⟨sᵢsⱼ⟩ (tolerance {_MOMENT_TOL:g})."
+    if pair_gap <= _MOMENT_TOL:
+        return Problem("The pairwise statistics match but the means ⟨sᵢ⟩ do not: learn the biases too, "
+                       "Δbᵢ ∝ ⟨sᵢ⟩_data − ⟨sᵢ⟩_model.", detail)
+    return Problem("The model's statistics do not match the data's: at the maximum of the likelihood "
+                   "⟨sᵢsⱼ⟩_model = ⟨sᵢsⱼ⟩_data and ⟨sᵢ⟩_model = ⟨sᵢ⟩_data. Climb the gradient (data minus model, "
+                   "not the reverse) until they agree to 1e-4.", detail)
+
+
+def _judge_fits(got, x):
+    if not isinstance(got, list) or len(got) != len(x["data"]):
+        return Problem("The answer did not come back as one result per data set.")
+    for result, data in zip(got, x["data"]):
+        problem = _judge_one_fit(result, data)
+        if problem:
+            return problem
+    return None
 
 
 register(
-    "energy.cd_gradient",
-    inputs=_rbm_inputs,
-    ask=lambda g, x: np.asarray(g(x["W"], x["b"], x["c"], x["v0"].copy(), x["v1"].copy()), dtype=float),
-    judge=lambda got, x: close(got, _ref_cd(x), what="the CD weight gradient", rtol=1e-8, atol=1e-10,
-                               hint="⟨v hᵀ⟩ with the data (v0) minus ⟨v hᵀ⟩ with the reconstruction (v1), "
-                                    "using the hidden probabilities σ(vW + c) and averaging over the batch."),
-    doc="The CD weight update ⟨vhᵀ⟩_data − ⟨vhᵀ⟩_reconstruction for given data and reconstructions.",
+    "energy.fit_boltzmann",
+    inputs=lambda rng: {"data": [_boltzmann_data(rng) for _ in range(2)]},
+    ask=lambda fit, x: [fit(d.copy()) for d in x["data"]],
+    judge=_judge_fits,
+    doc="Build it: a Boltzmann machine without hidden units fitted by maximum likelihood (exact statistics over "
+        "all states); judged by the moment-matching condition ⟨sᵢsⱼ⟩_model = ⟨sᵢsⱼ⟩_data, ⟨sᵢ⟩_model = ⟨sᵢ⟩_data.",
 )
