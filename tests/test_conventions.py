@@ -111,6 +111,7 @@ EXAMPLES = {
     "rl.td0": lambda rng: rl.td0(rl.SmallGridWorld(), rl.random_policy(rl.SmallGridWorld()), 2, 0.1, rng=rng),
     "rl.sarsa": lambda rng: rl.sarsa(rl.CliffWalking(), 2, rng=rng),
     "rl.q_learning": lambda rng: rl.q_learning(rl.CliffWalking(), 2, rng=rng),
+    "rl.replay_q_learning": lambda rng: rl.replay_q_learning(rl.CliffWalking(), 2, rng=rng, memory=50, batch=4),
     "info.simulate_linear_gaussian": lambda rng: info.simulate_linear_gaussian(*info.random_walk_model(), [0.0], 5,
                                                                                rng=rng),
     "diffusion.random_walk": lambda rng: diffusion.random_walk(3, 10, rng=rng),
@@ -224,12 +225,12 @@ TUPLES = {
     "info.letter_frequencies": "a distribution (symbols, p)",
     "info.random_walk_model": "model matrices (F, H, Q, R), unpacked into the filter's arguments",
     "info.constant_velocity_model": "model matrices (F, H, Q, R), unpacked into the filter's arguments",
-    "info.kalman_step": "one step of the filter, (x, P), as in its equations",
     "boltzmann.boltzmann_probabilities": "a distribution (states, p)",
     "rbm.cd_gradients": "the gradients of the RBM's parameters (dW, db, dc)",
     "backprop.layer_gradient_check": "a dict keyed by the layer's parameter names, like layer.params",
     "rl.TabularEnv.reset": "Gymnasium's (state, info)",
     "rl.TabularEnv.step": "Gymnasium's (state, reward, terminated, truncated, info)",
+    "rl.ModelFree.step": "Gymnasium's (state, reward, terminated, truncated, info)",
     "plotting.image_grid": "matplotlib's (fig, axes), as plt.subplots",
 }
 

@@ -35,8 +35,8 @@ def test_information_identities(rng):
     pxy = rng.dirichlet(np.ones(12)).reshape(3, 4)
     hx, hy = info.entropy(pxy.sum(1)), info.entropy(pxy.sum(0))
     hxy = info.joint_entropy(pxy)
-    assert info.conditional_entropy(pxy) == pytest.approx(hxy - hx)                    # chain rule
-    assert info.mutual_information(pxy) == pytest.approx(hy - info.conditional_entropy(pxy))
+    assert info._conditional_entropy(pxy) == pytest.approx(hxy - hx)                    # chain rule
+    assert info.mutual_information(pxy) == pytest.approx(hy - info._conditional_entropy(pxy))
     assert info.mutual_information(pxy) == pytest.approx(info.mutual_information(pxy.T))
     # I(X;Y) = D(p(x,y) ‖ p(x)p(y))
     assert info.mutual_information(pxy) == pytest.approx(
@@ -50,7 +50,7 @@ def test_binary_symmetric_channel_capacity():
     assert info.bsc_capacity(0.11) == pytest.approx(0.500, abs=5e-4)
     assert info.bsc_capacity(0.5) == pytest.approx(0.0) and info.bsc_capacity(0.0) == pytest.approx(1.0)
     for p in (0.01, 0.11, 0.3):
-        cap = info.blahut_arimoto(info.bsc(p))
+        cap = info._blahut_arimoto(info.bsc(p))
         C, px = cap.C, cap.px
         assert C == pytest.approx(1 - info.binary_entropy(p), abs=1e-10)
         np.testing.assert_allclose(px, 0.5, atol=1e-6)
@@ -62,7 +62,7 @@ def test_binary_symmetric_channel_capacity():
 def test_blahut_arimoto_z_channel():
     # Z channel: 0 → 0 always, 1 → 0 with probability p. C = log2(1 + (1 − p) p^(p/(1−p))).
     p = 0.3
-    cap = info.blahut_arimoto([[1.0, 0.0], [p, 1 - p]])
+    cap = info._blahut_arimoto([[1.0, 0.0], [p, 1 - p]])
     C, px = cap.C, cap.px
     assert C == pytest.approx(np.log2(1 + (1 - p) * p ** (p / (1 - p))), abs=1e-10)
     assert C == pytest.approx(info.channel_mutual_information(px, [[1.0, 0.0], [p, 1 - p]]), abs=1e-10)
@@ -147,7 +147,7 @@ def test_kalman_filter_agrees_with_kalman_step_and_batches(rng):
     np.testing.assert_allclose(single.x, batch.x[:, 1], atol=1e-12)
     xt, Pt = x0, P0
     for t in range(30):
-        xt, Pt = info.kalman_step(xt, Pt, z[t, 1], F, H, Q, R)
+        xt, Pt = info._kalman_step(xt, Pt, z[t, 1], F, H, Q, R)
     np.testing.assert_allclose(xt, batch.x[-1, 1], atol=1e-10)
     np.testing.assert_allclose(Pt, batch.P[-1], atol=1e-10)
     ss = info.kalman_steady_state(F, H, Q, R)
@@ -191,6 +191,24 @@ def test_validation_messages():
     with pytest.raises(ValueError, match="W"):
         info.channel_mutual_information([0.5, 0.5], [[0.5, 0.6], [0.5, 0.5]])
     with pytest.raises(ValueError, match="H"):
-        info.kalman_step([0.0], [[1.0]], [0.0], np.eye(1), np.eye(2), np.eye(1), np.eye(1))
+        info._kalman_step([0.0], [[1.0]], [0.0], np.eye(1), np.eye(2), np.eye(1), np.eye(1))
     with pytest.raises(ValueError, match="z"):
         info.kalman_filter(np.zeros((5, 2)), *info.random_walk_model(), [0.0], [[1.0]])
+
+
+def test_linear_luminance_undoes_the_srgb_gamma():
+    img = np.zeros((1, 4, 3))
+    img[0, 1] = 255.0
+    img[0, 2] = 128.0                                       # sRGB mid-grey: about 21.6 % of white's light
+    img[0, 3] = [255.0, 0.0, 0.0]
+    Y = info.linear_luminance(img)[0]
+    np.testing.assert_allclose(Y, [0.0, 1.0, 0.2158605, 0.2126], rtol=1e-5)
+    with pytest.raises(ValueError, match="h, w, 3"):
+        info.linear_luminance(np.zeros((2, 2, 4)))
+
+
+def test_local_contrast_of_black_pixels_is_finite():
+    img = np.ones((9, 9))
+    img[4, 4] = 0.0
+    c = info.local_contrast(img, 3)
+    assert np.all(np.isfinite(c)) and c[4, 4] == pytest.approx((1e-3 - (8 + 1e-3) / 9) / ((8 + 1e-3) / 9))

@@ -111,15 +111,6 @@ def test_epsilon_greedy_frequencies(rng):
     assert set(rl.epsilon_greedy(np.tile(Q_s, (100, 1)), 0.0, rng=rng)) <= {1, 3}
 
 
-def test_update_rules_by_hand():
-    Q = np.array([[0.0, 1.0], [2.0, -1.0]])
-    # from (s=0, a=0), r = 1, to s' = 1 where the next action taken is a' = 1 (Q = −1); max is 2
-    np.testing.assert_allclose(rl.sarsa_update(Q, 0, 0, 1.0, 1, 1, 0.5, 0.9), [[0.5 * (1 - 0.9), 1], [2, -1]])
-    np.testing.assert_allclose(rl.q_learning_update(Q, 0, 0, 1.0, 1, 0.5, 0.9), [[0.5 * (1 + 1.8), 1], [2, -1]])
-    np.testing.assert_allclose(rl.q_learning_update(Q, 0, 0, 1.0, 1, 0.5, 0.9, terminal=True), [[0.5, 1], [2, -1]])
-    assert Q[0, 0] == 0.0                                   # the input is not modified
-
-
 def test_td0_converges_to_v_pi(rng):
     env = rl.SmallGridWorld()
     pi = rl.random_policy(env)
@@ -171,3 +162,53 @@ def test_pavlovian_td_error_moves_to_the_stimulus():
     assert res.delta[-1, t_s] == pytest.approx(0.9 ** (t_r - t_s), abs=1e-6)
     with pytest.raises(ValueError, match="t_stimulus"):
         rl.pavlovian_td(rewards, 30)
+
+
+def test_model_free_view_ends_runaway_episodes():
+    env = rl.ModelFree(rl.CliffWalking(), max_steps=5)
+    assert env.reset() == (36, {}) and (env.n_states, env.n_actions) == (48, 4)
+    assert env.step(1) == (36, -100.0, False, False, {})    # into the cliff: back to the start
+    steps = [env.step(0) for _ in range(5)]                 # up, up, up, then every step ends the episode
+    assert [s[2] for s in steps] == [False] * 3 + [True, True] and steps[-1][3] is True
+    with pytest.raises(TypeError, match="TabularEnv"):
+        rl.ModelFree(object())
+    with pytest.raises(ValueError, match="fixed start"):
+        rl.ModelFree(rl.SmallGridWorld())
+
+
+def _tabular_q_learning(env, n_episodes, rng, alpha=0.5, epsilon=0.1):
+    """Q-learning written out with a table, drawing from rng exactly as replay_q_learning does."""
+    Q = np.zeros((env.n_states, env.n_actions))
+    for _ in range(n_episodes):
+        s, end = env.start, False
+        while not end:
+            a = int(rl._egreedy(Q[s], epsilon, rng))
+            s2, r = int(env.next_state[s, a]), float(env.reward[s, a])
+            end = bool(env.terminal[s2])
+            Q[s, a] += alpha * (r + (0.0 if end else Q[s2].max()) - Q[s, a])
+            s = s2
+    return Q
+
+
+def test_replay_q_learning_without_replay_is_tabular_q_learning():
+    env = rl.CliffWalking()
+    res = rl.replay_q_learning(env, 60, rng=np.random.default_rng(3))
+    np.testing.assert_allclose(res.W, _tabular_q_learning(env, 60, np.random.default_rng(3)), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_replay_and_target_network_still_learn_the_optimal_path(seed):
+    env = rl.CliffWalking()
+    res = rl.replay_q_learning(env, 300, rng=np.random.default_rng(seed), memory=2000, batch=16, target_every=50)
+    assert len(rl.greedy_path(env, res.W)) == 14                          # the 13-step edge path
+    assert res.updates >= 300 * 13                                        # one update per step
+
+
+def test_replay_q_learning_with_linear_features_uses_them():
+    """φ(s) = 2 e_s doubles every feature: the values Q = φ W are those of one-hot features with step 4α."""
+    env = rl.CliffWalking()
+    a = rl.replay_q_learning(env, 30, rng=np.random.default_rng(5), features=2 * np.eye(48), alpha=0.1)
+    b = rl.replay_q_learning(env, 30, rng=np.random.default_rng(5), alpha=0.4)
+    np.testing.assert_allclose(2 * a.W, b.W, atol=1e-10)
+    with pytest.raises(ValueError, match="one row per state"):
+        rl.replay_q_learning(env, 3, rng=np.random.default_rng(0), features=np.eye(5))

@@ -32,12 +32,12 @@ from ._validate import (OneOf, Rng, as_array, as_matrix, as_vector, check_distri
                         positive_int, validate)
 
 __all__ = [
-    "entropy", "binary_entropy", "joint_entropy", "conditional_entropy", "mutual_information",
+    "entropy", "binary_entropy", "joint_entropy", "mutual_information",
     "kl_divergence", "counts", "plugin_entropy", "plugin_mutual_information",
-    "bsc", "channel_mutual_information", "bsc_capacity", "Capacity", "blahut_arimoto",
+    "bsc", "channel_mutual_information", "bsc_capacity",
     "letter_frequencies", "EntropyLadder", "entropy_ladder",
-    "local_contrast", "empirical_cdf", "output_entropy",
-    "KalmanResult", "kalman_step", "kalman_filter", "SteadyStateFilter", "kalman_steady_state",
+    "linear_luminance", "local_contrast", "empirical_cdf", "output_entropy",
+    "KalmanResult", "kalman_filter", "SteadyStateFilter", "kalman_steady_state",
     "simulate_linear_gaussian", "random_walk_model", "constant_velocity_model",
     "RiccatiSolution", "riccati_iteration", "LQR", "lqr", "simulate_lqr",
 ]
@@ -95,10 +95,10 @@ def joint_entropy(pxy, base: float = 2) -> float:
     return entropy(pxy.ravel(), base)
 
 
-def conditional_entropy(pxy, base: float = 2) -> float:
+def _conditional_entropy(pxy, base: float = 2) -> float:
     """H(Y | X) = H(X, Y) − H(X): what is left uncertain about Y (columns) once X (rows) is known.
 
-    Used in: no notebook yet (week 8's module; tested in tests/test_info.py).
+    Private: the answer of week 8's exercise 1, used by its check (coursekit.checks.info).
     """
     pxy = _distribution(as_matrix(pxy, name="pxy"), "pxy", axis=None)
     return joint_entropy(pxy, base) - entropy(pxy.sum(axis=1), base)
@@ -225,21 +225,18 @@ def bsc_capacity(p) -> np.ndarray | float:
 
 
 @dataclass
-class Capacity:
-    """A channel's capacity ``C`` (bits per use) and the input distribution ``px`` that achieves it.
-
-    Used in: week 8, notebooks/08-information-control.ipynb, through :func:`blahut_arimoto`.
-    """
+class _Capacity:
+    """A channel's capacity ``C`` (bits per use) and the input distribution ``px`` that achieves it."""
     C: float
     px: np.ndarray
 
 
-def blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 10_000) -> Capacity:
+def _blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 100_000) -> _Capacity:
     """Capacity C = max_{p(x)} I(X; Y) of a discrete memoryless channel by the Blahut–Arimoto algorithm
     (Blahut 1972; Arimoto 1972): alternately p(x) ∝ p(x) exp D(W[x]‖q), q = pᵀW. Stops when the upper
-    and lower capacity bounds differ by less than ``tol``.
+    bound max_x D(W[x]‖q) and the lower bound log Σ_x p(x) exp D(W[x]‖q) differ by less than ``tol``.
 
-    Used in: week 8, notebooks/08-information-control.ipynb.
+    Private: the answer of week 8's build-it exercise, used by its check (coursekit.checks.info).
     """
     W = _channel(W)
     tol = positive(tol, name="tol")
@@ -253,7 +250,7 @@ def blahut_arimoto(W, tol: float = 1e-12, max_iter: int = 10_000) -> Capacity:
             break
         px = px * np.exp(d)
         px /= px.sum()
-    return Capacity(float(lower / np.log(2)), px)
+    return _Capacity(float(lower / np.log(2)), px)
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,8 +288,8 @@ class EntropyLadder:
 def entropy_ladder(include_space: bool = True) -> EntropyLadder:
     """Shannon's first two rungs from the shipped table: F0 = log₂(alphabet size) and F1 = H(letters).
 
-    Shannon (1951), Table I: F0 = 4.70 and F1 = 4.14 for 26 letters; log₂ 27 = 4.75 and F1 = 4.03 with
-    the space.
+    Shannon (1951), Table I: F0 = 4.70 and F1 = 4.14 for 26 letters; F0 = 4.76 (log₂ 27 = 4.755) and
+    F1 = 4.03 with the space.
 
     Used in: week 8, notebooks/08-information-control.ipynb.
     """
@@ -304,10 +301,27 @@ def entropy_ladder(include_space: bool = True) -> EntropyLadder:
 # Laughlin (1981): the optimal contrast response is the cumulative distribution of contrasts
 # --------------------------------------------------------------------------------------------
 
+def linear_luminance(image) -> np.ndarray:
+    """Relative luminance Y in [0, 1] of an 8-bit sRGB image (h, w, 3): undo the sRGB gamma,
+    c = ((v/255 + 0.055)/1.055)^2.4 (v/255/12.92 below 0.04045; IEC 61966-2-1), then
+    Y = 0.2126 R + 0.7152 G + 0.0722 B (Rec. 709). Photographs store gamma-encoded values, roughly the
+    square root of the light; a photoreceptor responds to the light itself.
+
+    Used in: week 8, notebooks/08-information-control.ipynb.
+    """
+    img = as_array(image, name="image", ndim=3)
+    if img.shape[2] != 3:
+        raise ValueError(f"image must have shape (h, w, 3); got {img.shape}")
+    c = img / 255.0
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return c @ np.array([0.2126, 0.7152, 0.0722])
+
+
 def local_contrast(image, size: int = 15) -> np.ndarray:
     """Weber contrast c = (I − Ī)/Ī of each pixel against the mean Ī of the surrounding size × size box.
 
-    ``image`` is a 2-D array of intensities (> 0), or an (h, w, 3) RGB array (averaged to grey).
+    ``image`` is a 2-D array of intensities, or an (h, w, 3) RGB array (averaged to grey). Intensities
+    are floored at 10⁻³ of the brightest, so that black pixels have a finite contrast.
 
     Used in: week 8, notebooks/08-information-control.ipynb.
     """
@@ -315,7 +329,9 @@ def local_contrast(image, size: int = 15) -> np.ndarray:
     img = as_array(image, name="image", ndim=(2, 3))
     if img.ndim == 3:
         img = img.mean(axis=2)
-    img = img + 1.0 if img.min() <= 0 else img
+    if img.max() <= 0:
+        raise ValueError("image must have some positive intensity")
+    img = np.maximum(img, 1e-3 * img.max())
     mean = uniform_filter(img, size=positive_int(size, name="size"), mode="reflect")
     return (img - mean) / mean
 
@@ -396,16 +412,15 @@ def simulate_linear_gaussian(F, H, Q, R, x0, n_steps: int, *, rng: np.random.Gen
     return x, x @ H.T + v
 
 
-def kalman_step(x, P, z, F, H, Q, R):
+def _kalman_step(x, P, z, F, H, Q, R):
     """One predict/update step of the Kalman filter (Kalman 1960):
 
         predict  x⁻ = F x,   P⁻ = F P Fᵀ + Q
         gain     K = P⁻ Hᵀ (H P⁻ Hᵀ + R)⁻¹
         update   x⁺ = x⁻ + K (z − H x⁻),   P⁺ = (I − K H) P⁻
 
-    Returns ``(x⁺, P⁺)``.
-
-    Used in: week 8, notebooks/08-information-control.ipynb, by the check of an exercise.
+    Returns ``(x⁺, P⁺)``. Private: the answer of week 8's exercise 3, used by its check
+    (coursekit.checks.info); :func:`kalman_filter` is the same computation over whole sequences.
     """
     F, H, Q, R = _lgs(F, H, Q, R)
     x = as_vector(x, name="x", size=F.shape[0])
@@ -436,7 +451,7 @@ def kalman_filter(z, F, H, Q, R, x0, P0) -> KalmanResult:
     z: observations (T, m) or (T, n_seq, m); x0, P0: the prior mean and covariance before the first
     observation. The covariances and gains follow the Riccati recursion, which does not depend on the
     data, so they are computed once for all sequences; the means are then updated for every sequence
-    as one array operation per time step (``kalman_step`` is the same computation for one step).
+    as one array operation per time step.
 
     Used in: week 8, notebooks/08-information-control.ipynb.
     """

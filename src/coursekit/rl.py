@@ -22,11 +22,11 @@ import numpy as np
 from ._validate import Integer, Real, as_array, as_rng, check_distributions, in_range, positive_int, validate
 
 __all__ = [
-    "ACTIONS", "MOVES", "TabularEnv", "GridWorld", "SmallGridWorld", "CliffWalking",
+    "ACTIONS", "MOVES", "TabularEnv", "ModelFree", "GridWorld", "SmallGridWorld", "CliffWalking",
     "random_policy", "greedy_policy", "epsilon_greedy",
     "bellman_backup", "solve_bellman", "DPResult", "policy_evaluation", "q_from_v", "value_iteration",
-    "TDResult", "td0", "ControlResult", "sarsa", "q_learning", "sarsa_update", "q_learning_update",
-    "greedy_path", "PavlovianResult", "conditioning_rewards", "pavlovian_td",
+    "TDResult", "td0", "ControlResult", "sarsa", "q_learning",
+    "greedy_path", "ReplayResult", "replay_q_learning", "PavlovianResult", "conditioning_rewards", "pavlovian_td",
 ]
 
 ACTIONS = ("up", "right", "down", "left")
@@ -113,6 +113,43 @@ class TabularEnv:
 
     def __repr__(self):
         return f"<{self.name}: {self.shape[0]}×{self.shape[1]}, {self.n_states} states>"
+
+
+class ModelFree:
+    """A tabular world as a model-free agent meets it: ``reset``, ``step`` and the numbers of states and
+    actions, without the model (``P``, ``R``, ``next_state``) that dynamic programming needs. The world
+    must have a fixed start state.
+
+    After ``max_steps`` steps in all (a budget far above what a learning agent needs), every step ends
+    its episode: ``terminated`` and ``truncated`` both True. That guards against an agent that never
+    reaches a terminal state, whichever of the two flags it watches.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, by the check of the build-it exercise.
+    """
+
+    def __init__(self, env: TabularEnv, max_steps: int = 200_000):
+        if not isinstance(env, TabularEnv):
+            raise TypeError(f"env must be a coursekit.rl.TabularEnv; got {type(env).__name__}")
+        if env.start is None:
+            raise ValueError(f"{env.name} has no fixed start state; ModelFree needs one")
+        self._env = env
+        self._budget = positive_int(max_steps, name="max_steps")
+        self.n_states, self.n_actions = env.n_states, env.n_actions
+
+    def reset(self):
+        """Start an episode; returns ``(state, info)``."""
+        return self._env.reset()
+
+    def step(self, action):
+        """Take ``action``; returns ``(state, reward, terminated, truncated, info)``."""
+        state, reward, terminated, truncated, info = self._env.step(action)
+        self._budget -= 1
+        if self._budget <= 0 and not terminated:
+            return state, reward, True, True, info
+        return state, reward, terminated, truncated, info
+
+    def __repr__(self):
+        return f"<{self._env.name}, model-free: {self.n_states} states, {self.n_actions} actions>"
 
 
 def _grid_moves(shape):
@@ -568,28 +605,6 @@ def q_learning(env: TabularEnv, n_episodes: int, alpha: float = 0.5, epsilon: fl
     return _control(env, "q", n_episodes, alpha, epsilon, gamma, rng, n_runs, max_steps)
 
 
-def sarsa_update(Q, s, a, r, s_next, a_next, alpha, gamma, terminal=False) -> np.ndarray:
-    """One SARSA update on a copy of ``Q`` (S, A): target r + γ Q(s', a') (just r if s' is terminal).
-
-    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, by the check of an exercise.
-    """
-    Q = as_array(Q, name="Q", ndim=2).copy()
-    target = r + (0.0 if terminal else gamma * Q[s_next, a_next])
-    Q[s, a] += alpha * (target - Q[s, a])
-    return Q
-
-
-def q_learning_update(Q, s, a, r, s_next, alpha, gamma, terminal=False) -> np.ndarray:
-    """One Q-learning update on a copy of ``Q`` (S, A): target r + γ max_a Q(s', a) (just r if terminal).
-
-    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, by the check of an exercise.
-    """
-    Q = as_array(Q, name="Q", ndim=2).copy()
-    target = r + (0.0 if terminal else gamma * Q[s_next].max())
-    Q[s, a] += alpha * (target - Q[s, a])
-    return Q
-
-
 def greedy_path(env: TabularEnv, Q, max_steps: int = 100) -> np.ndarray:
     """States visited by the greedy policy argmax_a Q(s, a) from the start state (ties: first action),
     until a terminal state or ``max_steps`` steps.
@@ -605,6 +620,78 @@ def greedy_path(env: TabularEnv, Q, max_steps: int = 100) -> np.ndarray:
         if env.terminal[s]:
             break
     return np.array(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Towards DQN: Q-learning with a linear approximator, experience replay and a target network
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class ReplayResult:
+    """Weights ``W`` (d, A) of the action values Q(s, ·) = φ(s) W; ``returns`` (n_episodes,), the sum of
+    rewards of every episode while learning; ``updates``, the number of minibatch updates made.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb, through :func:`replay_q_learning`.
+    """
+    W: np.ndarray
+    returns: np.ndarray
+    updates: int
+
+
+@validate(memory=Integer(1), batch=Integer(1), target_every=Integer(1))
+def replay_q_learning(env: TabularEnv, n_episodes: int, *, rng: np.random.Generator, alpha: float = 0.5,
+                      epsilon: float = 0.1, gamma: float = 1.0, features=None, memory: int = 1, batch: int = 1,
+                      target_every: int = 1, max_steps: int = 1_000_000) -> ReplayResult:
+    """Q-learning with the three changes that make DQN (Mnih et al. 2015), on a linear approximator.
+
+    Action values are Q(s, a; W) = φ(s) · W[:, a] for the rows φ(s) of ``features`` (S, d), by default
+    one-hot, φ(s) = e_s, which makes W a Q table. After every step the transition (s, a, r, s') joins a
+    replay memory of the last ``memory`` transitions; ``batch`` transitions drawn uniformly from it give
+    the semi-gradient update
+
+        W[:, a] += (α / batch) Σ [r + γ max_a' Q(s', a'; W⁻) − Q(s, a; W)] φ(s),
+
+    whose bootstrap uses W⁻, a copy of W refreshed every ``target_every`` updates (the target network).
+    With one-hot features and memory = batch = target_every = 1 this is tabular Q-learning
+    (:func:`q_learning`). Actions are ε-greedy, ties broken at random; one run, a loop over steps.
+
+    Used in: week 7, notebooks/07-reinforcement-learning.ipynb.
+    """
+    n_episodes, _, alpha, gamma, rng, max_steps = _episode_args(env, n_episodes, 1, alpha, gamma, rng, max_steps)
+    epsilon = in_range(epsilon, 0.0, 1.0, name="epsilon")
+    S, A = env.n_states, env.n_actions
+    phi = np.eye(S) if features is None else as_array(features, name="features", ndim=2)
+    if phi.shape[0] != S:
+        raise ValueError(f"features must have one row per state ({S}); got shape {phi.shape}")
+    W = np.zeros((phi.shape[1], A))
+    W_target = W.copy()
+    buf = {k: np.zeros(memory, dtype=t) for k, t in (("s", int), ("a", int), ("r", float), ("s2", int), ("end", bool))}
+    stored, updates, steps = 0, 0, 0
+    returns = np.zeros(n_episodes)
+    for episode in range(n_episodes):
+        s = env.start if env.start is not None else int(_starts(env, 1, rng)[0])
+        end = False
+        while not end:
+            a = int(_egreedy(phi[s] @ W, epsilon, rng))
+            s2, r = int(env.next_state[s, a]), float(env.reward[s, a])
+            end = bool(env.terminal[s2])
+            returns[episode] += r
+            k = stored % memory
+            buf["s"][k], buf["a"][k], buf["r"][k], buf["s2"][k], buf["end"][k] = s, a, r, s2, end
+            stored += 1
+            idx = rng.integers(min(stored, memory), size=batch) if memory > 1 else np.zeros(batch, int)
+            bs, ba = buf["s"][idx], buf["a"][idx]
+            target = buf["r"][idx] + gamma * np.where(buf["end"][idx], 0.0, (phi[buf["s2"][idx]] @ W_target).max(axis=1))
+            delta = target - np.einsum("bd,db->b", phi[bs], W[:, ba])
+            np.add.at(W.T, ba, (alpha / batch) * delta[:, None] * phi[bs])
+            updates += 1
+            if updates % target_every == 0:
+                W_target = W.copy()
+            s = s2
+            steps += 1
+            if steps >= max_steps:
+                raise RuntimeError(f"replay_q_learning did not finish {n_episodes} episodes within max_steps={max_steps}")
+    return ReplayResult(W, returns, updates)
 
 
 # --------------------------------------------------------------------------------------------
