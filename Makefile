@@ -99,10 +99,13 @@ endif
 	$(BIN)/jupyter lab "$(LAB_ROOT)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # Two pytest workers on two cores: one BLAS thread each, or small matrix products oversubscribe the CPU.
-# The student notebooks run as committed (a test fails when they are stale: `make student`).
+# The notebooks are run by the book build (student edition, no cell may raise) and by
+# tests/test_grade_weeks.py, which grades each week's instructor notebook (full marks, no error, ≤ 60 s),
+# its student notebook as committed (runs, not attempted; a test fails when student/ is stale: `make
+# student`) and a typical wrong submission. For one notebook by hand: pytest --nbval-lax notebooks/NN-*.ipynb
 test: book $(LAB)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval-lax notebooks student tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests
 
 # make grade NOTEBOOK=notebooks/03-backprop.ipynb SUBMISSIONS=submissions OUT=grades [TESTS=private.py]
 #            [MANUAL=grades/manual-scores.csv]   (the instructor's points for written questions)

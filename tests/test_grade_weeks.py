@@ -4,8 +4,9 @@
   cells run in at most 60 s (this replaces running the instructor notebooks under nbval: the grader
   runs every cell in a fresh sandboxed kernel and judges every check in its own process, which is
   stricter than ``COURSEKIT_STRICT=1``);
-* the untouched student notebook (as committed in ``student/``): 0 points, every question "not
-  attempted", written questions waiting for the instructor;
+* the untouched student notebook (as committed in ``student/``): runs top to bottom without an error,
+  0 points, every question "not attempted", written questions waiting for the instructor (with the
+  instructor notebook's run, this replaces nbval on ``notebooks/`` and ``student/``);
 * a typical wrong submission: the student notebook's first code cell (its imports) and one cell that
   gives every answer the first typical mistake of that check's cases (``tests/test_checks_<prefix>.py``,
   the same mistakes the registry walk demands): every auto-graded question is judged as the case says,
@@ -146,6 +147,7 @@ class _Week:
 
     def test_the_untouched_student_notebook_is_not_attempted(self, graded):
         res = graded["results"]["blank"]
+        assert res["first_error"] is None, res["first_error"]      # it runs top to bottom as handed out
         assert res["total"] == 0 and res["status"] == "not attempted", (res["status"], res["reason"])
         assert {q["status"] for q in _auto(res)} == {"not attempted"}
 
