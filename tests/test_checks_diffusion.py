@@ -401,3 +401,14 @@ CASES = {
 }
 
 test_case = checkcases.tests(CASES)
+
+
+def test_exponential_waits_are_named_even_when_beta_is_near_one():
+    """At β near 1 the survival of exponential waits can pass within its error bars; the exponent then
+    catches the mistake, and must still name it (a graded run once said only "not β")."""
+    from coursekit.checks import diffusion as checks
+    for seed in range(3):
+        x = checks._ctrw_inputs(np.random.default_rng(seed))
+        x["beta"] = 0.85
+        problem = checks._judge_ctrw(checks._ask_ctrw(ctrw_exponential, x), x)
+        assert problem is not None and "exponential waiting" in str(problem).lower(), problem

@@ -520,8 +520,12 @@ def _judge_ctrw(got, x):
         if fit.alpha < 0.2:
             return Problem("The MSD hardly grows: positions must add up every jump made so far (a cumulative sum), "
                            "not show only the last one.", f"α̂ = {fit.alpha:.3f} ± {fit.stderr:.3f} {where}.")
+        hint = ""
+        if abs(fit.alpha - 1) <= _CTRW_TOLERANCE_SE * fit.stderr:   # β near 1 can pass the survival test
+            hint = (" An exponent of 1 is normal diffusion: waits with a finite mean, such as exponential waiting "
+                    "(a Poisson process) — is the bracket raised to the power 1/β missing?")
         return Problem(f"The MSD exponent is not β: α̂ = {fit.alpha:.3f} ± {fit.stderr:.3f}, more than "
-                       f"{_CTRW_TOLERANCE_SE} standard errors from β = {beta:.3g}.", where)
+                       f"{_CTRW_TOLERANCE_SE} standard errors from β = {beta:.3g}.{hint}", where)
     # 3. the prefactor: ⟨x²(t)⟩ = (t/τ)^β / Γ(1 + β) for N(0, 1) jumps
     r2 = pos[:, -1] ** 2
     theory = (t[-1] / tau) ** beta / special.gamma(1 + beta)
