@@ -105,7 +105,7 @@ endif
 # student`) and a typical wrong submission. For one notebook by hand: pytest --nbval-lax notebooks/NN-*.ipynb
 test: book $(LAB)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --durations=20 tests
 
 # make grade NOTEBOOK=notebooks/03-backprop.ipynb SUBMISSIONS=submissions OUT=grades [TESTS=private.py]
 #            [MANUAL=grades/manual-scores.csv]   (the instructor's points for written questions)
