@@ -224,3 +224,21 @@ def test_student_notebook_keeps_a_figures_alt_text():
     cell = nbformat.v4.new_code_cell("plot()", metadata={"mystnb": {"image": {"alt": "A falling curve"}}})
     student = make_student_notebook(nbformat.v4.new_notebook(cells=[cell]), "x.ipynb")
     assert student.cells[0].metadata == {"mystnb": {"image": {"alt": "A falling curve"}}}
+
+
+def test_choice_check_judges_letters_as_a_set_and_never_names_them():
+    from coursekit.grading import choice_check
+    from coursekit.grading.registry import _REGISTRY
+    name = "testing.choice_set"
+    try:
+        judge_ = choice_check(name, true="bd", options="abcd").judge
+        assert judge_(["d", "b"], {}) is None and judge_("bd", {}) is None and judge_({"B", "D"}, {}) is None
+        wrong = str(judge_(["b", "c"], {}))
+        assert "1 of your choices is false" in wrong and "left out 1" in wrong
+        assert "'d'" not in wrong and "'c'" not in wrong
+        assert "no statement 'e'" in str(judge_("be", {}))
+        assert "letters" in str(judge_(3, {}))
+    finally:
+        _REGISTRY.pop(name, None)
+    with pytest.raises(ValueError, match="among the options"):
+        choice_check("testing.choice_bad", true="bz", options="abc")

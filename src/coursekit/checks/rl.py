@@ -9,7 +9,7 @@ stand in for it.
 import numpy as np
 
 from .. import rl
-from ..grading import Problem, close, function_check, register
+from ..grading import Problem, choice_check, close, function_check, register
 
 
 # ---- exercise 1: the Bellman equation for action values --------------------------------------------
@@ -259,27 +259,8 @@ register(
 
 # ---- journal club: which statements are true ------------------------------------------------------
 
-def _judge_statements(got, true, letters):
-    """A multiple-select answer: a list (or string) of letters, judged as a set against ``true``."""
-    if isinstance(got, str):
-        got = list(got.replace(",", " ").split()) if " " in got or "," in got else list(got)
-    if not isinstance(got, list) or not all(isinstance(g, str) and len(g.strip()) == 1 for g in got):
-        return Problem('Give the letters of the true statements as a list, such as ["a", "b"].')
-    chosen = {g.strip().lower() for g in got}
-    unknown = sorted(chosen - set(letters))
-    if unknown:
-        return Problem(f"There is no statement {unknown[0]!r}: choose among {', '.join(letters)}.")
-    false, missed = len(chosen - set(true)), len(set(true) - chosen)
-    if false or missed:
-        parts = ([f"{false} of your choices {'is' if false == 1 else 'are'} false"] if false else []) + \
-                ([f"you left out {missed} true statement{'s' if missed > 1 else ''}"] if missed else [])
-        return Problem(f"Not quite: {' and '.join(parts)}.")
-    return None
-
-
-register(
+choice_check(
     "rl.true_statements",
-    ask=lambda answer, x: answer,
-    judge=lambda got, x: _judge_statements(got, "bde", "abcdef"),
+    true="bde",
     doc="Journal club: which of six statements about TD learning, SARSA, Q-learning and dopamine are true.",
 )

@@ -6,7 +6,7 @@ The references are private: no public coursekit function is an exercise's answer
 import numpy as np
 
 from .._numerics import sigmoid
-from ..grading import Problem, close, function_check, number, register
+from ..grading import Problem, choice_check, close, function_check, number, register
 
 
 def _sizes(rng):
@@ -424,27 +424,8 @@ register(
 
 # ---- journal club: which statements are true ------------------------------------------------------
 
-def _judge_statements(got, true, letters):
-    """A multiple-select answer: a list (or string) of letters, judged as a set against ``true``."""
-    if isinstance(got, str):
-        got = list(got.replace(",", " ").split()) if " " in got or "," in got else list(got)
-    if not isinstance(got, list) or not all(isinstance(g, str) and len(g.strip()) == 1 for g in got):
-        return Problem('Give the letters of the true statements as a list, such as ["a", "b"].')
-    chosen = {g.strip().lower() for g in got}
-    unknown = sorted(chosen - set(letters))
-    if unknown:
-        return Problem(f"There is no statement {unknown[0]!r}: choose among {', '.join(letters)}.")
-    false, missed = len(chosen - set(true)), len(set(true) - chosen)
-    if false or missed:
-        parts = ([f"{false} of your choices {'is' if false == 1 else 'are'} false"] if false else []) + \
-                ([f"you left out {missed} true statement{'s' if missed > 1 else ''}"] if missed else [])
-        return Problem(f"Not quite: {' and '.join(parts)}.")
-    return None
-
-
-register(
+choice_check(
     "rnn.true_statements",
-    ask=lambda answer, x: answer,
-    judge=lambda got, x: _judge_statements(got, "ace", "abcdef"),
+    true="ace",
     doc="Journal club: which of six statements about vanishing gradients, clipping and the LSTM are true.",
 )

@@ -6,12 +6,12 @@ The re-execution grader builds on the same registry: it *asks* in the student's 
 
 from .check import CheckFailed, check, strict_mode
 from .compare import close, number
-from .forms import function_check, value_check
+from .forms import choice_check, function_check, value_check
 from .registry import Check, Problem, Verdict, all_checks, ask, get_check, judge, load_checks_file, register
 
 __all__ = ["check", "CheckFailed", "strict_mode", "close", "number", "MarkerError", "make_student_notebook",
            "strip_source", "write_student_notebooks", "Check", "Problem", "Verdict", "all_checks", "ask",
-           "get_check", "judge", "load_checks_file", "register", "function_check", "value_check"]
+           "get_check", "judge", "load_checks_file", "register", "function_check", "value_check", "choice_check"]
 
 _LAZY = {"MarkerError", "make_student_notebook", "strip_source", "write_student_notebooks"}
 

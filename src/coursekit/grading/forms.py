@@ -1,4 +1,4 @@
-"""The two common shapes of a check, each declared once.
+"""The common shapes of a check, each declared once.
 
 ``function_check``: the student's function against the reference on fresh inputs. The argument lists
 are written once, in ``calls(rng)``; the student's function and the reference are called with the
@@ -17,8 +17,13 @@ so an in-place change cannot leak into the reference's inputs), and each pair of
     value_check("optim.newton_iterations", accepted=lambda: fit.n_iter, what="the number of iterations",
                 atol=0, hint="count the steps in fit.grad_norms after the first entry")
 
-Anything else (a build-it problem judged on behaviour, a multiple choice) uses
-:func:`~coursekit.grading.registry.register` with its own ``ask`` and ``judge``.
+``choice_check``: a multiple-select question (which of these statements are true?), the letters judged
+as a set, with a message that counts the false choices and the true statements left out, never which.
+
+    choice_check("rl.true_statements", true="bde", options="abcdef", doc="...")
+
+Anything else (a build-it problem judged on behaviour) uses :func:`~coursekit.grading.registry.register`
+with its own ``ask`` and ``judge``.
 
 "Not attempted", the student's exceptions and the checker's are decided by the registry before and
 around these halves (:mod:`coursekit.grading.blame`); no check handles them.
@@ -35,7 +40,7 @@ import numpy as np
 from .compare import close
 from .registry import Check, Problem, register
 
-__all__ = ["function_check", "value_check"]
+__all__ = ["function_check", "value_check", "choice_check"]
 
 Compare = Callable[[Any, Any, tuple], "Problem | str | None"]
 
@@ -112,3 +117,38 @@ def value_check(name: str, *, accepted: Callable[[], Any] | Any, compare: Callab
 
     return register(name, ask=lambda value, x: value, judge=judge, doc=doc, private=private, answer=answer,
                     kind="value", accepted=expected)
+
+
+def _judge_choice(got, true: str, options: str):
+    """A multiple-select answer: a list (or string) of letters, judged as a set against ``true``."""
+    if isinstance(got, str):
+        got = list(got.replace(",", " ").split()) if " " in got or "," in got else list(got)
+    if isinstance(got, (set, tuple, frozenset)):
+        got = sorted(got, key=str)
+    if not isinstance(got, list) or not all(isinstance(g, str) and len(g.strip()) == 1 for g in got):
+        return Problem('Give the letters of the true statements as a list, such as ["a", "b"].')
+    chosen = {g.strip().lower() for g in got}
+    unknown = sorted(chosen - set(options))
+    if unknown:
+        return Problem(f"There is no statement {unknown[0]!r}: choose among {', '.join(options)}.")
+    false, missed = len(chosen - set(true)), len(set(true) - chosen)
+    if false or missed:
+        parts = ([f"{false} of your choices {'is' if false == 1 else 'are'} false"] if false else []) + \
+                ([f"you left out {missed} true statement{'s' if missed > 1 else ''}"] if missed else [])
+        return Problem(f"Not quite: {' and '.join(parts)}.")
+    return None
+
+
+def choice_check(name: str, *, true: str, options: str = "abcdef", doc: str = "", private: bool = False,
+                 answer: str | None = None) -> Check:
+    """Register a multiple-select question: the student gives the letters of the true statements (a list
+    such as ``["a", "c"]``, a set, or a string such as ``"ac"``), judged as a set against ``true``.
+
+    Used in: week 6, notebooks/06-rnn.ipynb; week 7, notebooks/07-reinforcement-learning.ipynb; week 8,
+    notebooks/08-information-control.ipynb.
+    """
+    true, options = true.lower(), options.lower()
+    if not true or set(true) - set(options):
+        raise ValueError(f"choice_check {name!r}: the true letters {true!r} must be among the options {options!r}")
+    return register(name, ask=lambda value, x: value, judge=lambda got, x: _judge_choice(got, true, options),
+                    doc=doc, private=private, answer=answer)
