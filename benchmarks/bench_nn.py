@@ -6,15 +6,13 @@ weight decay and no early stopping, on the same stratified 75/25 split. Every ca
 seed; the accuracy column compares the mean test accuracy over all the calls (warm-up and timed).
 """
 
-import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from coursekit import nn
 from coursekit.datasets import digits, stratified_split
-from harness import Case
+from harness import Case, accuracy_gap, fit_quietly
 
 HIDDEN, ETA, BATCH, EPOCHS = 128, 2e-3, 32, 30
 X, y = digits()
@@ -34,17 +32,12 @@ def reference():
     clf = MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="relu", solver="adam",
                         learning_rate_init=ETA, batch_size=BATCH, max_iter=EPOCHS, alpha=0.0, tol=0.0,
                         n_iter_no_change=EPOCHS + 1, shuffle=True, random_state=len(ACC["sklearn"]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)    # it ran the 30 epochs we asked for
-        clf.fit(X_tr, y_tr)
+    fit_quietly(clf, X_tr, y_tr)
     ACC["sklearn"].append(clf.score(X_te, y_te))
 
 
 def _compare(_ours, _ref):
-    a, b = 100 * np.mean(ACC["ours"]), 100 * np.mean(ACC["sklearn"])
-    verdict = "ok" if abs(a - b) <= 0.5 else "MISSED"
-    return (f"test accuracy {a:.2f}% vs {b:.2f}% (mean of {len(ACC['ours'])} seeds each; "
-            f"difference {a - b:+.2f} points, target within 0.5: {verdict})")
+    return accuracy_gap(ACC, within=0.5)
 
 
 def cases():
