@@ -12,12 +12,14 @@ import gzip
 import http.server
 import os
 import shutil
+import sys
 import threading
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+
+from preexecute import toc_files  # noqa: E402   the one reader of _toc.yml
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -33,13 +35,7 @@ GZIP_TYPES = ("text/", "application/javascript", "application/json", "image/svg+
 
 def toc_pages(toc: Path = ROOT / "_toc.yml") -> list[str]:
     """Every page of the table of contents as a path relative to the site root, e.g. 'book/intro.html'."""
-    data = yaml.safe_load(toc.read_text())
-    files = [data["root"]]
-    for part in data.get("parts", []):
-        for chapter in part.get("chapters", []):
-            files.append(chapter["file"])
-            files.extend(s["file"] for s in chapter.get("sections", []))
-    return [f"{f}.html" for f in files]
+    return [f"{f}.html" for f in toc_files(toc)]
 
 
 class GzipHandler(http.server.SimpleHTTPRequestHandler):

@@ -26,14 +26,19 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def toc_notebooks(toc: Path) -> list[Path]:
+def toc_files(toc: Path) -> list[str]:
+    """Every file of a Jupyter Book table of contents, in order, without its suffix (e.g. 'book/intro')."""
     data = yaml.safe_load(toc.read_text())
     files = [data["root"]]
     for part in data.get("parts", []):
         for chapter in part.get("chapters", []):
             files.append(chapter["file"])
             files.extend(s["file"] for s in chapter.get("sections", []))
-    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").is_file()]
+    return files
+
+
+def toc_notebooks(toc: Path) -> list[Path]:
+    return [ROOT / f"{f}.ipynb" for f in toc_files(toc) if (ROOT / f"{f}.ipynb").is_file()]
 
 
 def _execute(path: str, timeout: int):
