@@ -19,7 +19,7 @@ def glue(name: str, value, display: bool = True) -> None:
     """Record ``value`` under ``name`` for the notebook's prose; shown in the cell too unless ``display=False``
     (the same signature as MyST-NB's ``glue``).
 
-    Used in: week 11, notebooks/11-low-reynolds.ipynb; week 12, notebooks/12-deep-networks.ipynb.
+    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/12-deep-networks.ipynb.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string, got {name!r}")

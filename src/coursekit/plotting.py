@@ -144,7 +144,7 @@ def beside_paper(rows, title: str = "Reproduced") -> PaperTable:
 
     Make it the last expression of a cell.
 
-    Used in: weeks 0 to 10, notebooks/00-matrix-calculus.ipynb to notebooks/10-anomalous-diffusion.ipynb.
+    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/12-deep-networks.ipynb.
     """
     return PaperTable(rows, title)
 

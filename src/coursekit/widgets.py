@@ -54,7 +54,7 @@ def static_build() -> bool:
 def control(spec, name: str):
     """A widget from a short spec: (lo, hi, step, value) → slider; list → dropdown; a widget as is.
 
-    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/11-low-reynolds.ipynb, through
+    Used in: every chapter, notebooks/00-matrix-calculus.ipynb to notebooks/12-deep-networks.ipynb, through
     :func:`explorer`.
     """
     if isinstance(spec, W.ValueWidget):
