@@ -56,10 +56,11 @@ def test_an_explicit_grid_is_kept_and_the_initial_value_is_always_on_it():
 @pytest.mark.parametrize("grid, message", [
     ({"nope": [1]}, "not controls of this explorer"),
     ({"slope": [5.0]}, "outside the slider's range"),
+    ({"slope": [1.05]}, "not on the slider's steps"),
     ({"kind": ["curve"]}, "not options of the dropdown"),
     ({"slope": []}, "is empty"),
     ({"slope": 1.0}, "must be a list"),
-    ({"slope": list(np.linspace(0.5, 2, 16)), "n": list(range(5, 50, 3))}, "more than 64"),
+    ({"slope": [0.5, 1.0, 1.5, 2.0], "n": list(range(5, 51, 5)), "kind": ["line", "dots"]}, "more than 64"),
 ])
 def test_a_bad_grid_is_a_clear_error(grid, message):
     with pytest.raises((ValueError, TypeError), match=message):

@@ -120,10 +120,14 @@ def _check_override(name: str, spec, values) -> list:
         if bad:
             raise ValueError(f"grid[{name!r}]: {bad!r} are not options of the dropdown {list(spec)!r}")
     elif _is_slider(spec):
-        lo, hi, _, _ = spec
+        lo, hi, step, _ = spec
         bad = [v for v in values if not isinstance(v, (int, float)) or not lo <= v <= hi]
         if bad:
             raise ValueError(f"grid[{name!r}]: {bad!r} lie outside the slider's range [{lo}, {hi}]")
+        # a live slider can only stop on lo + k·step: a grid value between steps is a setting no student sees
+        off = [v for v in values if step and abs((v - lo) / step - round((v - lo) / step)) > 1e-6 and v != hi]
+        if off:
+            raise ValueError(f"grid[{name!r}]: {off!r} are not on the slider's steps (from {lo} in steps of {step})")
         values = sorted(values)
     return values
 
