@@ -185,9 +185,15 @@ def _open(browser, lab, notebook: str):
     return pg, problems
 
 
+RUN_ALL_S = 180     # the chapter runs in about 20 s; a cell that hangs fails the tests instead of the CI run
+
+
 def _run_all(pg):
     # Run All Cells, as from the Run menu; the command resolves when the last cell has run.
-    pg.evaluate("() => jupyterapp.commands.execute('notebook:run-all-cells')")
+    pg.evaluate("""(ms) => Promise.race([
+        jupyterapp.commands.execute('notebook:run-all-cells'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(
+            `Run All did not finish within ${ms / 1000} s: a cell hangs`)), ms))])""", RUN_ALL_S * 1000)
 
 
 @pytest.fixture(scope="module")
