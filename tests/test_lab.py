@@ -367,6 +367,11 @@ _GLUE_SHOWN = """() => {
 }"""
 
 
+# the figure's caption, rendered after its image, shows the same ratio as the prose (glued twice)
+_CAPTION_READY = ("s.figure.caption.includes('ratio of') && s.roles.some(r => r[0] === 'glue_ratio:.2f' "
+                  "&& s.figure.caption.includes(r[1] + '.'))")
+
+
 def _wait_glue(pg, done: str, timeout: float = 30_000):
     pg.wait_for_function(f"() => {{ const s = ({_GLUE_SHOWN})(); return {done}; }}", timeout=timeout)
     return pg.evaluate(_GLUE_SHOWN)
@@ -403,7 +408,7 @@ def test_glued_values_show_as_on_the_site_and_follow_the_outputs(lab, browser):
 
         # after Run All: the values myst-nb would write, from the outputs the cells recorded
         _run_all(pg)
-        after = _wait_glue(pg, "s.roles.every(r => !r[2]) && s.figure && s.figure.img")
+        after = _wait_glue(pg, f"s.roles.every(r => !r[2]) && s.figure && s.figure.img && {_CAPTION_READY}")
         _check_no_raw_glue(after)
         _check_values(pg, after)
         shown = dict((c, t) for c, t, _, _ in after["roles"])
@@ -415,7 +420,8 @@ def test_glued_values_show_as_on_the_site_and_follow_the_outputs(lab, browser):
                                .setSource('from myst_nb import glue\\nscale = 2')""")
         _run_all(pg)
         again = _wait_glue(pg, "s.roles.some(r => r[1] === '3,594') && s.roles.every(r => !r[2])"
-                               f" && s.figure && s.figure.img && s.figure.img !== {json.dumps(after['figure']['img'])}")
+                               f" && s.figure && s.figure.img && s.figure.img !== {json.dumps(after['figure']['img'])}"
+                               f" && {_CAPTION_READY}")
         _check_no_raw_glue(again)
         _check_values(pg, again)
         assert not problems, "browser console:\n" + "\n".join(problems)

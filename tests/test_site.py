@@ -191,6 +191,11 @@ class Visits:
             page = context.new_page()
             try:
                 page.goto(urljoin(self.base, path), wait_until="load")
+                # the theme switches to dark by script after load, and colours ease in: measure contrast once
+                # the switch is done and no colour transition runs (mid-transition text once measured 1.41:1)
+                page.wait_for_function("document.documentElement.dataset.theme === 'dark'", timeout=10_000)
+                page.wait_for_function("document.getAnimations().every(a => !(a instanceof CSSTransition)"
+                                       " || a.playState !== 'running')", timeout=10_000)
                 self._dark[path] = {"theme": page.evaluate("document.documentElement.dataset.theme"),
                                     "axe": _axe(page, rules=["color-contrast"])}
             finally:
