@@ -716,22 +716,6 @@ def test_the_fallback_launcher_still_isolates(batch, tmp_path):
     assert not [p for p in subs.glob(f"*{MARK}*")] and not [p for p in Path("/tmp").glob(f"escape-{MARK}*")]
 
 
-def test_week0_instructor_full_marks_and_student_version_not_attempted(tmp_path):
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    (subs / "instructor.ipynb").write_bytes(WEEK0.read_bytes())
-    nbformat.write(make_student_notebook(nbformat.read(WEEK0, as_version=4), WEEK0), subs / "student.ipynb")
-    summary = grade(WEEK0, subs, tmp_path / "grades", jobs=2, progress=False, echo=None,
-                    limits=Limits(notebook_s=240, cell_s=120))
-    r = summary.by_student()
-    assignment = read_assignment(WEEK0)
-    by_hand = sum(w.points for w in assignment.written)   # written answers wait for the instructor's scores
-    assert by_hand > 0
-    assert (r["instructor"]["status"], r["instructor"]["total"]) == ("graded", assignment.max_points - by_hand), \
-        r["instructor"]
-    assert (r["student"]["status"], r["student"]["total"]) == ("not attempted", 0)
-
-
 def test_dask_cluster_and_limits_only_isolation_grade_the_same(tmp_path, batch):
     distributed = pytest.importorskip("distributed")
     subs = tmp_path / "subs"
