@@ -26,6 +26,8 @@ from __future__ import annotations
 import os
 import shutil
 
+from .files import inside
+
 __all__ = ["find", "command", "INSIDE", "WORKDIR"]
 
 INSIDE = "/run/coursekit"              # the launcher, its configuration, the seed files
@@ -40,10 +42,6 @@ CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE
 def find() -> str | None:
     """The bubblewrap executable, if installed (Debian: ``apt-get install bubblewrap``)."""
     return shutil.which("bwrap") or next((p for p in ("/usr/bin/bwrap", "/bin/bwrap") if os.access(p, os.X_OK)), None)
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip("/") + "/")
 
 
 def _parents(path: str, made: set[str]) -> list[str]:
@@ -78,7 +76,7 @@ def command(bwrap: str, *, needed, hidden_dirs, hidden_files, slot: str, sockdir
     bound: list[str] = ["/usr"]
     made: set[str] = set()
     for p in sorted(set(needed), key=lambda q: (q.count("/"), q)):
-        if not os.path.isabs(p) or not os.path.exists(p) or any(_inside(p, b) for b in bound):
+        if not os.path.isabs(p) or not os.path.exists(p) or any(inside(p, b) for b in bound):
             continue
         a += _parents(p, made) + ["--ro-bind", p, p]
         bound.append(p)
@@ -91,10 +89,10 @@ def command(bwrap: str, *, needed, hidden_dirs, hidden_files, slot: str, sockdir
                 elif os.path.lexists(q):
                     a += ["--ro-bind", "/dev/null", q]
     for d in hidden_dirs:
-        if any(_inside(d, b) for b in bound) and os.path.isdir(d):
+        if any(inside(d, b) for b in bound) and os.path.isdir(d):
             a += ["--tmpfs", d]
     for f in hidden_files:
-        if any(_inside(f, b) for b in bound) and os.path.isfile(f):
+        if any(inside(f, b) for b in bound) and os.path.isfile(f):
             a += ["--ro-bind", "/dev/null", f]
     a += _parents(sockdir, made) + ["--bind", sockdir, sockdir,
           "--ro-bind", f"{slot}/seed", f"{INSIDE}/seed",

@@ -21,7 +21,14 @@ import secrets
 import stat
 from dataclasses import dataclass
 
-__all__ = ["Entry", "Walk", "walk", "read_regular", "open_regular", "hash_regular", "remove_tree", "NotRegular"]
+__all__ = ["Entry", "Walk", "walk", "read_regular", "open_regular", "hash_regular", "remove_tree", "NotRegular",
+           "inside"]
+
+
+def inside(path: str, root: str) -> bool:
+    """Whether the absolute path ``path`` is ``root`` or lies below it (by its text: neither is resolved).
+    The standalone ``launcher.py`` keeps its own copy, since it runs without importing coursekit."""
+    return path == root or path.startswith(root.rstrip("/") + "/")
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 _DIR_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)

@@ -56,7 +56,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 
 from . import bwrap, cgroups
-from .files import remove_tree
+from .files import inside, remove_tree
 
 LAUNCHER = Path(__file__).with_name("launcher.py")
 UID_RANGE = (1_900_000_000, 2_100_000_000)      # far above any real account; one random uid per kernel
@@ -147,10 +147,6 @@ def _python_paths() -> tuple[str, ...]:
     return tuple(keep)
 
 
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip("/") + "/")
-
-
 def _untraversable_ancestor(path: str) -> str | None:
     """The top-most ancestor of ``path`` that an unrelated uid cannot enter, if any."""
     parts = Path(path).parts
@@ -180,15 +176,15 @@ def _plan_masks(iso: Isolation, slot: str, sockdir: str, workdir: str, seed: str
     targets.sort(key=lambda t: t.count("/"))
     masks = []
     for i, t in enumerate(targets):
-        if _inside(t, "/tmp") or not os.path.isdir(t) or t == "/":
+        if inside(t, "/tmp") or not os.path.isdir(t) or t == "/":
             continue
-        if any(_inside(t, n) for n in needed):          # it holds part of the Python installation itself
+        if any(inside(t, n) for n in needed):          # it holds part of the Python installation itself
             continue
-        masks.append({"target": t, "keep": [n for n in needed if _inside(n, t)], "size": "1m",
+        masks.append({"target": t, "keep": [n for n in needed if inside(n, t)], "size": "1m",
                       "stage": f"{slot}/stage-{i}"})
     masks.append({"target": "/dev/shm", "keep": [], "size": "64m", "mode": "1777", "stage": f"{slot}/stage-shm"})
     masks.append({"target": "/var/tmp", "keep": [], "size": "1m", "stage": f"{slot}/stage-vartmp"})
-    masks.append({"target": "/tmp", "keep": [sockdir] + [n for n in needed if _inside(n, "/tmp")],
+    masks.append({"target": "/tmp", "keep": [sockdir] + [n for n in needed if inside(n, "/tmp")],
                   "size": f"{limits.scratch_mb}m", "mode": "1777", "stage": f"{slot}/stage-tmp",
                   "workdir": workdir, "seed": seed})
     return masks
@@ -287,11 +283,12 @@ class Slot:
                                          hidden_files=self.iso.hidden_files, slot=self.dir, sockdir=self.sockdir,
                                          launcher=str(LAUNCHER), scratch_mb=self.limits.scratch_mb,
                                          python=sys.executable)
-            inside = {k: cfg[k] for k in ("uid", "gid", "argv", "env", "rlimits", "no_new_privs")}
-            inside.update(workdir=self.workdir, seed=f"{bwrap.INSIDE}/seed")
+            in_sandbox = {k: cfg[k] for k in ("uid", "gid", "argv", "env", "rlimits", "no_new_privs")}
+            in_sandbox.update(workdir=self.workdir, seed=f"{bwrap.INSIDE}/seed")
             if connection:
-                inside["connection_file"] = {"src": f"{bwrap.INSIDE}/conn.json", "dst": f"{self.sockdir}/conn.json"}
-            cfg["inside"] = inside
+                in_sandbox["connection_file"] = {"src": f"{bwrap.INSIDE}/conn.json",
+                                                 "dst": f"{self.sockdir}/conn.json"}
+            cfg["inside"] = in_sandbox
         elif self.iso.namespaces:
             cfg["unshare"] = ["mount", "net", "ipc"]
             cfg["masks"] = _plan_masks(self.iso, self.dir, self.sockdir, self.workdir, self.seed, self.limits)

@@ -66,7 +66,7 @@ def _mount(source, target, fstype, flags, data=None):
            f"mount {source} on {target}")
 
 
-def _inside(path, root):
+def _inside(path, root):         # grading.files.inside: this script imports nothing of coursekit
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
