@@ -9,11 +9,7 @@ import numpy as np
 from .. import optim
 from ..datasets import breast_cancer
 from ..grading import Problem, close, function_check, number, register, value_check
-from ..optim import _logistic_gradient, _logistic_hessian, _newton_step
-
-
-def _design(X):
-    return np.hstack([np.ones((X.shape[0], 1)), X])
+from ..optim import _design, _logistic_gradient, _logistic_hessian, _newton_step
 
 
 def _gradient_penalising_b(theta, X, y, lam):
