@@ -232,7 +232,11 @@ def test_choice_check_judges_letters_as_a_set_and_never_names_them():
     name = "testing.choice_set"
     try:
         judge_ = choice_check(name, true="bd", options="abcd").judge
-        assert judge_(["d", "b"], {}) is None and judge_("bd", {}) is None and judge_({"B", "D"}, {}) is None
+        assert judge_(["d", "b"], {}) is None and judge_("bd", {}) is None
+        # a set crosses from the kernel to the grader (which carries no sets) as a sorted list
+        for answer in ({"B", "D"}, frozenset("db"), "b, d"):
+            assert judge(name, ask(name, answer, seed=1), seed=1).status == "passed", answer
+        assert judge(name, ask(name, {"b"}, seed=1), seed=1).status == "wrong"
         wrong = str(judge_(["b", "c"], {}))
         assert "1 of your choices is false" in wrong and "left out 1" in wrong
         assert "'d'" not in wrong and "'c'" not in wrong

@@ -18,6 +18,7 @@ import numpy as np
 from .. import stokes
 from ..constants import N_A
 from ..grading import Problem, close, function_check, register
+from ..grading.forms import choice_ask
 
 # ---- exercise 1: how viscous for a given Reynolds number ------------------------------------------------
 
@@ -416,10 +417,6 @@ _HINTS = {          # a question to think about for a misclassified statement, n
 }
 
 
-def _choice_ask(answer, x):
-    return sorted(str(a) for a in answer) if isinstance(answer, (set, frozenset)) else answer
-
-
 def _choice_judge(got, x):
     if isinstance(got, str):
         letters = [c for c in got.lower() if c.isalnum()]
@@ -440,7 +437,7 @@ def _choice_judge(got, x):
 
 register(
     "stokes.which_swim",
-    ask=_choice_ask,
+    ask=choice_ask,
     judge=_choice_judge,
     doc="Journal club: which of seven bodies can achieve net motion at low Reynolds number.",
 )

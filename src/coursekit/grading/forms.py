@@ -40,7 +40,7 @@ import numpy as np
 from .compare import close
 from .registry import Check, Problem, register
 
-__all__ = ["function_check", "value_check", "choice_check"]
+__all__ = ["function_check", "value_check", "choice_check", "choice_ask"]
 
 Compare = Callable[[Any, Any, tuple], "Problem | str | None"]
 
@@ -119,12 +119,16 @@ def value_check(name: str, *, accepted: Callable[[], Any] | Any, compare: Callab
                     kind="value", accepted=expected)
 
 
+def choice_ask(answer, x):
+    """The kernel's half of a multiple-select question: a set of letters travels as a sorted list (the
+    channel to the grader carries no sets); anything else as it is, for the judge to read or refuse."""
+    return sorted(str(a) for a in answer) if isinstance(answer, (set, frozenset)) else answer
+
+
 def _judge_choice(got, true: str, options: str):
     """A multiple-select answer: a list (or string) of letters, judged as a set against ``true``."""
     if isinstance(got, str):
         got = list(got.replace(",", " ").split()) if " " in got or "," in got else list(got)
-    if isinstance(got, (set, tuple, frozenset)):
-        got = sorted(got, key=str)
     if not isinstance(got, list) or not all(isinstance(g, str) and len(g.strip()) == 1 for g in got):
         return Problem('Give the letters of the true statements as a list, such as ["a", "b"].')
     chosen = {g.strip().lower() for g in got}
@@ -150,5 +154,5 @@ def choice_check(name: str, *, true: str, options: str = "abcdef", doc: str = ""
     true, options = true.lower(), options.lower()
     if not true or set(true) - set(options):
         raise ValueError(f"choice_check {name!r}: the true letters {true!r} must be among the options {options!r}")
-    return register(name, ask=lambda value, x: value, judge=lambda got, x: _judge_choice(got, true, options),
+    return register(name, ask=choice_ask, judge=lambda got, x: _judge_choice(got, true, options),
                     doc=doc, private=private, answer=answer)
