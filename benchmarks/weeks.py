@@ -27,13 +27,13 @@ from coursekit.grading.assignment import read_assignment
 from coursekit.grading.grader import grade
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))          # the cases' files import tests/checkcases.py
 OPEN = re.compile(r"open project|\(open\)|advanced questions? \(open", re.I)
 
 
 def _cases(prefix: str) -> tuple[int, int, int]:
     """(checks with cases, valid forms incl. the reference, mistakes) in tests/test_checks_<prefix>.py."""
     path = ROOT / "tests" / f"test_checks_{prefix}.py"
-    sys.path.insert(0, str(ROOT / "tests"))
     spec = importlib.util.spec_from_file_location(f"_weeks_{prefix}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
