@@ -154,14 +154,17 @@ _MAX_SWEEPS = 200
 def _recall_inputs(rng):
     """Three networks: Hebbian storage of a few random patterns with a corrupted cue (recall must return the
     pattern), an integer network where fields are often exactly 0 (the tie rule), and pairs of units coupled
-    so that synchronous updates oscillate forever (asynchronous ones settle)."""
+    so that synchronous updates oscillate forever (asynchronous ones settle) beside one unit coupled to none,
+    whose field is exactly 0 on every draw (so np.sign(0) = 0 cannot slip through on a lucky draw)."""
     N, P = int(rng.integers(100, 160)), int(rng.integers(3, 6))
     patterns = hopfield.random_patterns(P, N, rng=rng)
     cue = hopfield.corrupt(patterns[0], 0.15, rng=rng)
     W_int = _integer_network(rng, int(rng.integers(10, 17)))
     k = int(rng.integers(2, 5))
-    W_pairs = np.kron(np.eye(k), np.array([[0.0, 1.0], [1.0, 0.0]]))
+    W_pairs = np.zeros((2 * k + 1, 2 * k + 1))                    # the last unit is coupled to none
+    W_pairs[:-1, :-1] = np.kron(np.eye(k), np.array([[0.0, 1.0], [1.0, 0.0]]))
     s_pairs = np.tile([1.0, -1.0], k) * rng.choice([-1.0, 1.0], size=(k, 1)).repeat(2, axis=1).ravel()
+    s_pairs = np.append(s_pairs, rng.choice([-1.0, 1.0]))
     return {"nets": [
         {"W": hopfield.hebbian_weights(patterns), "s": cue, "target": patterns[0], "seed": int(rng.integers(2**31))},
         {"W": W_int, "s": rng.choice([-1.0, 1.0], size=W_int.shape[0]), "target": None,

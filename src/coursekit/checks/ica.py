@@ -1,5 +1,7 @@
 """Checks for week 4's exercises (``notebooks/04-ica.ipynb``)."""
 
+import itertools
+
 import numpy as np
 
 from .. import ica
@@ -251,10 +253,21 @@ def _sources(rng, n, k):
 
 
 def _deflation_problem(rng):
+    """Whitened mixtures, turned by a random rotation Q (Z → Z Qᵀ, K → Q K: still white) until the transpose
+    of the true unmixing matrix, in whatever order and with whatever signs the units are found, does not
+    separate them too (Amari index above 0.1, twice the target): otherwise, on some draws,
+    W returned with its units in the columns passes."""
     k, n = int(rng.integers(3, 5)), 10_000
     A = ica.random_mixing(k, rng=rng)
     wh = ica.whiten(_sources(rng, n, k) @ A.T)
-    return {"Z": wh.Z, "K": wh.K, "A": A, "seed": int(rng.integers(2**31))}
+    Z, K = wh.Z, wh.K
+    orders = [np.eye(k)[list(p)] * np.array(signs)[:, None] for p in itertools.permutations(range(k))
+              for signs in itertools.product((-1.0, 1.0), repeat=k)]
+    while min(ica.amari_index((D @ np.linalg.inv(K @ A)).T @ K, A) for D in orders) < 2 * AMARI_TARGET:
+        Q, R = np.linalg.qr(rng.normal(size=(k, k)))
+        Q = Q * np.sign(np.diag(R))                      # a uniformly random orthogonal matrix
+        Z, K = Z @ Q.T, Q @ K
+    return {"Z": Z, "K": K, "A": A, "seed": int(rng.integers(2**31))}
 
 
 def _reference_deflation(Z, rng, tol=1e-8, max_iter=500):
