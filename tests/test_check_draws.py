@@ -1,4 +1,4 @@
-"""Draws that once let a typical mistake through, or named the wrong one.
+"""Draws that once let a typical mistake through, named the wrong one, or failed a correct answer.
 
 The grader draws every check's inputs from a fresh seed, while ``tests/test_checks_<prefix>.py`` judges
 each case on four fixed seeds. ``python benchmarks/seeds.py`` judges every case on many fresh seeds; each
@@ -44,3 +44,16 @@ def test_the_draw_judges_the_mistake_as_what_it_is(name, index, seed):
     v = verdict(name, mistake.answer, seed)
     assert v.status == mistake.status, v.render()
     assert mistake.says.lower() in v.message.lower(), v.message
+
+
+VALID_DRAWS = [
+    # check, index of the valid form in its cases, seed: what happened before
+    ("nn.train_mlp", 0, 2079390970543059021),            # a correct two-hidden-layer loop failed the 95% target
+]
+
+
+@pytest.mark.parametrize("name, index, seed", VALID_DRAWS, ids=[f"{n}-valid{i}-{s}" for n, i, s in VALID_DRAWS])
+def test_the_draw_passes_a_valid_answer(name, index, seed):
+    module = importlib.import_module(f"test_checks_{name.split('.')[0]}")
+    v = verdict(name, module.CASES[name].valid[index], seed)
+    assert v.status == "passed", v.render()

@@ -212,8 +212,9 @@ test_case = checkcases.tests(CASES)
 
 @pytest.mark.slow
 def test_the_build_it_target_is_met_by_the_reference_on_fresh_splits():
-    """The 95% target (ours) against what Nielsen's settings reach: over 30 fresh splits the reference's
-    accuracy has a mean ≈ 97.3% and a standard deviation ≈ 0.8%, so 95% is 3 s.d. below the mean."""
+    """The 93% target (ours) against what Nielsen's settings reach: over 30 fresh splits the reference's
+    accuracy has a mean ≈ 97.3% and a standard deviation ≈ 0.8%, so 93% is 5 s.d. below the mean (95% was
+    3, and another correct loop, less accurate on average, failed it on a split in twenty)."""
     X, y = digits()
     acc = []
     for seed in range(30):

@@ -209,8 +209,10 @@ function_check(
 
 # ---- Build it: train Nielsen's network with your own backprop ------------------------------------------
 
-TARGET_ACCURACY = 0.95      # ours: Nielsen's 64-30-10 network (η = 3, batches of 10, 30 epochs) reaches
-                            # 97.3 ± 0.8 % (s.d., 100 fresh splits; worst 95.6 %) — tests/test_checks_nn.py
+TARGET_ACCURACY = 0.93      # ours: Nielsen's 64-30-10 network (η = 3, batches of 10, 30 epochs) reaches
+                            # 97.3 ± 0.8 % (s.d., 100 fresh splits; worst 95.6 %) — tests/test_checks_nn.py;
+                            # another correct loop (two hidden layers, cross-entropy, η = 0.5) 96.7 % on
+                            # average, worst 94.4 % in 40 splits, which a target of 95% failed 1 time in 20
 
 
 def _digits_problem(rng):
@@ -299,5 +301,5 @@ register(
     ask=lambda train_mlp, x: train_mlp(x["X"].copy(), x["y"].copy(), np.random.default_rng(x["seed"])),
     judge=_judge_train,
     doc="Build it: train a sigmoid network on the digits with your own backprop and SGD; returns "
-        "(weights, biases); judged by its accuracy on 450 fresh test digits (target 95%, ours).",
+        "(weights, biases); judged by its accuracy on 450 fresh test digits (target 93%, ours).",
 )
