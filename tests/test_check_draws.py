@@ -30,6 +30,7 @@ DRAWS = [
     ("rnn.train_bptt", 7, 871505918715606756),           # one step of training passed
     ("rnn.train_bptt", 8, 871505918715606756),           # restarting from the first parameters passed
     ("info.capacity", 2, 3281321005242466174),           # ten iterations named as the uniform input
+    ("stokes.swimmer_velocity", 4, 1679812889885422539),  # a 3-point midpoint rule passed (three chains)
 ]
 
 
