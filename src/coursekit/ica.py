@@ -162,9 +162,15 @@ def amari_index(W, A) -> float:
         rows, cols = np.flatnonzero(P.max(axis=1) == 0), np.flatnonzero(P.max(axis=0) == 0)
         where = f"row {rows[0]}" if rows.size else f"column {cols[0]}"
         raise ValueError(f"W A has a zero {where}: W does not see every source")
-    rows = (P.sum(axis=1) / P.max(axis=1) - 1).sum()
-    cols = (P.sum(axis=0) / P.max(axis=0) - 1).sum()
-    return float((rows + cols) / (2 * k * (k - 1)))
+    return float(_amari(P))
+
+
+def _amari(P: np.ndarray) -> np.ndarray:
+    """The Amari index of |W A| = P, over the last two axes (a stack of k × k products at once); no checks."""
+    k = P.shape[-1]
+    rows = (P.sum(axis=-1) / P.max(axis=-1) - 1).sum(axis=-1)
+    cols = (P.sum(axis=-2) / P.max(axis=-2) - 1).sum(axis=-1)
+    return (rows + cols) / (2 * k * (k - 1))
 
 
 # --------------------------------------------------------------------------------------------

@@ -255,11 +255,7 @@ def _sources(rng, n, k):
 def _transposed_amari(K, A, orders):
     """min over the signed permutations D in ``orders`` of the Amari index of (D W*)ᵀ, W* = (KA)⁻¹ the true
     unmixing matrix: ica.amari_index((D @ W*).T @ K, A) for all D at once."""
-    P = np.abs(np.linalg.inv(K @ A).T @ orders.transpose(0, 2, 1) @ (K @ A))
-    k = P.shape[-1]
-    rows = (P.sum(axis=2) / P.max(axis=2) - 1).sum(axis=1)
-    cols = (P.sum(axis=1) / P.max(axis=1) - 1).sum(axis=1)
-    return float(np.min((rows + cols) / (2 * k * (k - 1))))
+    return float(np.min(ica._amari(np.abs(np.linalg.inv(K @ A).T @ orders.transpose(0, 2, 1) @ (K @ A)))))
 
 
 def _deflation_problem(rng):
