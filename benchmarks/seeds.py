@@ -12,6 +12,7 @@ case whose verdict was not the expected one on every seed, with how often and a 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import os
 import secrets
@@ -24,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))          # the cases' files import tests/checkcases.py
 
 
+@functools.lru_cache(maxsize=1)
 def _cases() -> dict:
-    """name → Cases, from every tests/test_checks_*.py."""
+    """name → Cases, from every tests/test_checks_*.py (read once per process)."""
     found = {}
     for path in sorted((ROOT / "tests").glob("test_checks_*.py")):
         spec = importlib.util.spec_from_file_location(f"_seeds_{path.stem}", path)
@@ -45,7 +47,7 @@ def _answers(cases) -> list[tuple[str, int, object, str, str]]:
 
 def _judge_case(name: str, kind: str, index: int, seeds: list[int]) -> tuple[str, str, int, int, list]:
     from checkcases import verdict
-    kind_, index_, answer, status, says = next(r for r in _answers(_cases()[name]) if r[:2] == (kind, index))
+    _, _, answer, status, says = next(r for r in _answers(_cases()[name]) if r[:2] == (kind, index))
     off = []
     for seed in seeds:
         try:

@@ -34,14 +34,14 @@ DRAWS = [
 ]
 
 
-def _mistake(name: str, index: int):
-    module = importlib.import_module(f"test_checks_{name.split('.')[0]}")
-    return module.CASES[name].mistakes[index]
+def _cases(name: str):
+    """The cases of check ``name``, from tests/test_checks_<prefix>.py."""
+    return importlib.import_module(f"test_checks_{name.split('.')[0]}").CASES[name]
 
 
 @pytest.mark.parametrize("name, index, seed", DRAWS, ids=[f"{n}-mistake{i}-{s}" for n, i, s in DRAWS])
 def test_the_draw_judges_the_mistake_as_what_it_is(name, index, seed):
-    mistake = _mistake(name, index)
+    mistake = _cases(name).mistakes[index]
     v = verdict(name, mistake.answer, seed)
     assert v.status == mistake.status, v.render()
     assert mistake.says.lower() in v.message.lower(), v.message
@@ -55,6 +55,5 @@ VALID_DRAWS = [
 
 @pytest.mark.parametrize("name, index, seed", VALID_DRAWS, ids=[f"{n}-valid{i}-{s}" for n, i, s in VALID_DRAWS])
 def test_the_draw_passes_a_valid_answer(name, index, seed):
-    module = importlib.import_module(f"test_checks_{name.split('.')[0]}")
-    v = verdict(name, module.CASES[name].valid[index], seed)
+    v = verdict(name, _cases(name).valid[index], seed)
     assert v.status == "passed", v.render()
